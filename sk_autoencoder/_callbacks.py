@@ -1,0 +1,78 @@
+"""skorch callbacks, one job each."""
+
+import copy
+import math
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
+from skorch.callbacks import Callback
+from tqdm.auto import tqdm
+
+
+class EpochProgressBar(Callback):
+    """A progress bar over epochs showing the latest losses (``verbose=1``)."""
+
+    def __init__(self, total):
+        self.total = total
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=self.total, unit="epoch", leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        last = net.history[-1]
+        postfix = {key: f"{last[key]:.4g}" for key in ("train_loss", "valid_loss") if key in last}
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+class DivergenceGuard(Callback):
+    """Stops training when the loss stops being finite, and keeps the best weights.
+
+    After every epoch whose ``monitor`` loss is the best so far, the module's
+    weights are copied. A non-finite batch loss stops training (skorch treats a
+    ``KeyboardInterrupt`` raised by a callback as a request to stop) and
+    restores that copy. If no epoch finished, nothing worth keeping exists and
+    training fails with an error naming the learning rate.
+    """
+
+    def __init__(self, learning_rate, monitor="train_loss"):
+        self.learning_rate = learning_rate
+        self.monitor = monitor
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_loss_ = math.inf
+        self.best_state_ = None
+        self.diverged_ = False
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, self.monitor]
+        if loss < self.best_loss_:
+            self.best_loss_ = loss
+            self.best_state_ = copy.deepcopy(net.module_.state_dict())
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if training and not math.isfinite(net.history[-1, "batches", -1, "train_loss"]):
+            self.diverged_ = True
+            raise KeyboardInterrupt
+
+    def on_train_end(self, net, **kwargs):
+        if not self.diverged_:
+            return
+        n_epochs = len(net.history) - 1
+        if self.best_state_ is None:
+            raise ValueError(
+                "Training diverged: the loss became non-finite during the first "
+                f"epoch. Lower learning_rate_init (now {self.learning_rate})."
+            )
+        net.module_.load_state_dict(self.best_state_)
+        warnings.warn(
+            f"Training diverged: the loss became non-finite after {n_epochs} "
+            f"epoch(s); the weights of the best epoch ({self.monitor} "
+            f"{self.best_loss_:.4g}) were kept. Lower learning_rate_init (now "
+            f"{self.learning_rate}) to train further.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )

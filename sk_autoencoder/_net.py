@@ -1,0 +1,89 @@
+"""The one place where estimator parameters become a skorch net."""
+
+import copy
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+
+from sk_autoencoder._batching import BatchIterator, HoldOut, RowDataset
+from sk_autoencoder._callbacks import DivergenceGuard, EpochProgressBar
+from sk_autoencoder._losses import AutoencoderLoss
+
+
+def _silent(*args, **kwargs):
+    pass
+
+
+def build_net(estimator, module, *, loss, batch_size, device, criterion_params=None):
+    """A skorch net that trains ``module`` as ``estimator``'s parameters say.
+
+    Adam with ``learning_rate_init``; no hidden validation split unless
+    ``early_stopping``; training stops when the monitored loss has not
+    improved by a relative ``tol`` for ``n_iter_no_change`` epochs, as
+    ``MLPRegressor`` does; silent unless ``verbose``. The estimator's
+    ``callbacks`` and ``net_params`` come last, so a user can override any of
+    this.
+
+    Parameters
+    ----------
+    estimator : BaseAutoencoder
+        Source of the hyper-parameters.
+    module : torch.nn.Module
+        The initialised autoencoder.
+    loss : {"mse", "bce"}
+        Resolved reconstruction loss.
+    batch_size : int
+        Resolved batch size.
+    device : torch.device
+        Resolved device.
+    criterion_params : dict, default=None
+        Extra parameters of :class:`~sk_autoencoder._losses.AutoencoderLoss`.
+    """
+    monitor = "valid_loss" if estimator.early_stopping else "train_loss"
+    callbacks = [
+        (
+            "stopping",
+            EarlyStopping(
+                monitor=monitor,
+                patience=estimator.n_iter_no_change,
+                threshold=estimator.tol,
+                threshold_mode="rel",
+                load_best=estimator.early_stopping,
+                sink=print if estimator.verbose else _silent,
+            ),
+        ),
+        ("divergence", DivergenceGuard(estimator.learning_rate_init, monitor=monitor)),
+    ]
+    if estimator.verbose:
+        callbacks.append(("progress", EpochProgressBar(total=estimator.max_iter)))
+    callbacks += [
+        (type(callback).__name__, copy.deepcopy(callback))
+        for callback in (estimator.callbacks or [])
+    ]
+    params = dict(
+        module=module,
+        criterion=AutoencoderLoss,
+        criterion__loss=loss,
+        criterion__sparsity=estimator.sparsity,
+        criterion__contraction=estimator.contraction,
+        optimizer=torch.optim.Adam,
+        lr=estimator.learning_rate_init,
+        max_epochs=estimator.max_iter,
+        batch_size=batch_size,
+        dataset=RowDataset,
+        dataset__device=device,
+        iterator_train=BatchIterator,
+        iterator_train__shuffle=True,
+        iterator_valid=BatchIterator,
+        train_split=HoldOut(estimator.validation_fraction) if estimator.early_stopping else None,
+        callbacks=callbacks,
+        device=device,
+        verbose=max(0, estimator.verbose - 1),
+    )
+    if estimator.verbose < 2:
+        params["callbacks__print_log"] = None
+    for name, value in (criterion_params or {}).items():
+        params[f"criterion__{name}"] = value
+    params.update(estimator.net_params or {})
+    return NeuralNet(**params)
