@@ -1,6 +1,5 @@
 """skorch callbacks, one job each."""
 
-import copy
 import math
 import warnings
 
@@ -49,12 +48,19 @@ class DivergenceGuard(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, self.monitor]
-        if loss < self.best_loss_:
-            self.best_loss_ = loss
-            self.best_state_ = copy.deepcopy(net.module_.state_dict())
+        if not loss < self.best_loss_:
+            return
+        self.best_loss_ = loss
+        state = net.module_.state_dict()
+        if self.best_state_ is None:
+            self.best_state_ = {name: tensor.detach().clone() for name, tensor in state.items()}
+        else:
+            # Copy into the same buffers: no allocation, once per improving epoch.
+            for name, tensor in state.items():
+                self.best_state_[name].copy_(tensor)
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
-        if training and not math.isfinite(net.history[-1, "batches", -1, "train_loss"]):
+        if training and not math.isfinite(loss.item()):
             self.diverged_ = True
             raise KeyboardInterrupt
 

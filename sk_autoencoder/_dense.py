@@ -39,7 +39,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         Mini-batch size; "auto" is ``min(200, n_samples)``.
     learning_rate_init : float, default=1e-3
         Adam's learning rate.
-    max_iter : int, default=200
+    max_iter : int, default=100
         Maximum number of epochs.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
@@ -135,7 +135,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         contraction=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=200,
+        max_iter=100,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -30,32 +30,33 @@ def fit_scaling(X):
     """
     if sp.issparse(X):
         center = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-        mean_of_squares = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64)
-        variance = mean_of_squares.ravel() - center**2
+        mean_of_squares = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
+        mean_variance = np.clip(mean_of_squares - center**2, 0.0, None).mean()
     else:
-        center, variance = _chunked_mean_and_variance(X)
-    scale = float(np.sqrt(np.clip(variance, 0.0, None).mean()))
+        center, mean_variance = _chunked_center_and_mean_variance(X)
+    scale = float(np.sqrt(mean_variance))
     if not np.isfinite(scale) or scale <= np.finfo(np.float32).tiny:
         scale = 1.0
     return center, scale
 
 
-def _chunked_mean_and_variance(X, chunk_rows=8192):
-    """Mean and variance of a dense array, a chunk of rows at a time.
+def _chunked_center_and_mean_variance(X, chunk_rows=8192):
+    """Per-feature mean and mean per-feature variance, a chunk of rows at a time.
 
-    Chunking keeps memory bounded for memory-mapped arrays larger than RAM
-    and avoids a float64 copy of the whole of a float32 array.
+    Chunks keep memory bounded for memory-mapped arrays larger than RAM. The
+    deviations stay in X's dtype: the scale needs a few significant digits,
+    not float64's sixteen.
     """
-    n_samples = X.shape[0]
-    total = np.zeros(X.shape[1], dtype=np.float64)
+    n_samples, n_features = X.shape
+    total = np.zeros(n_features, dtype=np.float64)
     for start in range(0, n_samples, chunk_rows):
         total += X[start : start + chunk_rows].sum(axis=0, dtype=np.float64)
     center = total / n_samples
-    squared_deviations = np.zeros(X.shape[1], dtype=np.float64)
+    squared_deviation = 0.0
     for start in range(0, n_samples, chunk_rows):
-        deviations = X[start : start + chunk_rows].astype(np.float64) - center
-        squared_deviations += np.einsum("ij,ij->j", deviations, deviations)
-    return center, squared_deviations / n_samples
+        deviations = (X[start : start + chunk_rows] - center.astype(X.dtype)).ravel()
+        squared_deviation += float(np.dot(deviations, deviations))
+    return center, squared_deviation / (n_samples * n_features)
 
 
 def lies_in_unit_interval(X):
