@@ -1,0 +1,216 @@
+"""PNG plots of a benchmark run.
+
+Figures are built with ``matplotlib.figure.Figure`` and saved through the Agg
+renderer, without pyplot: no display and no global backend state are needed.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+PANEL_WIDTH = 4.2
+PANEL_HEIGHT = 3.6
+MAX_COLUMNS = 4
+
+
+def _panels(n_panels, title):
+    n_columns = min(n_panels, MAX_COLUMNS)
+    n_rows = -(-n_panels // n_columns)
+    figure = Figure(
+        figsize=(PANEL_WIDTH * n_columns, PANEL_HEIGHT * n_rows + 0.4),
+        layout="constrained",
+    )
+    axes = figure.subplots(n_rows, n_columns, squeeze=False).ravel()
+    for unused in axes[n_panels:]:
+        unused.set_visible(False)
+    figure.suptitle(title)
+    return figure, axes[:n_panels]
+
+
+def _unique(values):
+    return list(dict.fromkeys(values))
+
+
+def _method_colors(records):
+    """One colour per method, the same in every figure of the run."""
+    return {method: f"C{i}" for i, method in enumerate(_unique(r["method"] for r in records))}
+
+
+def _measured(records, *fields):
+    return [r for r in records if all(r[field] is not None for field in fields)]
+
+
+def plot_error_vs_code_size(records, path: Path) -> Path | None:
+    """Held-out squared error per sample against code size, one panel per data set."""
+    measured = _measured(records, "sq_error_per_sample")
+    if not measured:
+        return None
+    colors = _method_colors(records)
+    dataset_names = _unique(r["dataset"] for r in measured)
+    figure, axes = _panels(len(dataset_names), "Held-out reconstruction error")
+    for ax, dataset_name in zip(axes, dataset_names, strict=True):
+        in_dataset = [r for r in measured if r["dataset"] == dataset_name]
+        for method in _unique(r["method"] for r in in_dataset):
+            points = sorted(
+                (r["n_components"], r["sq_error_per_sample"])
+                for r in in_dataset
+                if r["method"] == method
+            )
+            n_components, errors = zip(*points, strict=True)
+            ax.plot(n_components, errors, "o-", color=colors[method], label=method)
+        code_sizes = sorted({r["n_components"] for r in in_dataset})
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(code_sizes, [str(size) for size in code_sizes])
+        ax.minorticks_off()
+        ax.set_ylim(bottom=0)
+        ax.set_title(dataset_name)
+        ax.set_xlabel("code size (n_components)")
+        ax.set_ylabel("squared error per test sample")
+        ax.legend(fontsize="small")
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def plot_error_vs_fit_time(records, path: Path) -> Path | None:
+    """Held-out error against median fit time; each point is labelled by code size."""
+    measured = _measured(records, "sq_error_per_sample", "fit_seconds")
+    if not measured:
+        return None
+    colors = _method_colors(records)
+    dataset_names = _unique(r["dataset"] for r in measured)
+    figure, axes = _panels(len(dataset_names), "Reconstruction error against fit time")
+    for ax, dataset_name in zip(axes, dataset_names, strict=True):
+        in_dataset = [r for r in measured if r["dataset"] == dataset_name]
+        for method in _unique(r["method"] for r in in_dataset):
+            points = [r for r in in_dataset if r["method"] == method]
+            seconds = [r["fit_seconds"] for r in points]
+            errors = [r["sq_error_per_sample"] for r in points]
+            ax.scatter(seconds, errors, color=colors[method], label=method)
+            for r in points:
+                ax.annotate(
+                    str(r["n_components"]),
+                    (r["fit_seconds"], r["sq_error_per_sample"]),
+                    textcoords="offset points",
+                    xytext=(4, 3),
+                    fontsize="x-small",
+                )
+        ax.set_xscale("log")
+        ax.set_title(dataset_name)
+        ax.set_xlabel("median fit time (s)")
+        ax.set_ylabel("squared error per test sample")
+        ax.legend(fontsize="small")
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def plot_reconstructions(dataset, results, path: Path) -> Path | None:
+    """Test images (top row) and each method's reconstructions at the largest code size.
+
+    The largest code size run gives the most recognisable reconstructions; every
+    row shares the originals' grey scale, so a method's contrast errors show.
+    """
+    if dataset.image_shape is None:
+        return None
+    with_images = [
+        result
+        for result in results
+        if result.record["dataset"] == dataset.name and result.reconstructed_examples is not None
+    ]
+    if not with_images:
+        return None
+    n_components = max(result.record["n_components"] for result in with_images)
+    rows = [("original", dataset.X_test[dataset.example_indices()])]
+    rows += [
+        (result.record["method"], result.reconstructed_examples)
+        for result in with_images
+        if result.record["n_components"] == n_components
+    ]
+    originals = rows[0][1]
+    n_columns = len(originals)
+    # One inch per image, plus margins for the row labels and the title.
+    label_width, title_height = 1.2, 0.45
+    width, height = n_columns + label_width, len(rows) + title_height + 0.1
+    figure = Figure(figsize=(width, height))
+    axes = figure.subplots(len(rows), n_columns, squeeze=False)
+    for row_axes, (label, images) in zip(axes, rows, strict=True):
+        for ax, image in zip(row_axes, images, strict=True):
+            ax.imshow(
+                image.reshape(dataset.image_shape),
+                cmap="gray",
+                vmin=originals.min(),
+                vmax=originals.max(),
+            )
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row_axes[0].set_ylabel(label, rotation=0, ha="right", va="center")
+    figure.suptitle(f"{dataset.name}: test images and reconstructions, code size {n_components}")
+    figure.subplots_adjust(
+        left=label_width / width,
+        right=0.99,
+        bottom=0.1 / height,
+        top=1 - title_height / height,
+        wspace=0.05,
+        hspace=0.05,
+    )
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def plot_2d_maps(dataset, results, path: Path) -> Path | None:
+    """The 2-D codes of the test set, one panel per method, coloured by label."""
+    with_codes = [
+        result
+        for result in results
+        if result.record["dataset"] == dataset.name and result.test_codes is not None
+    ]
+    if not with_codes:
+        return None
+    figure, axes = _panels(len(with_codes), f"{dataset.name}: 2-D codes of the test set")
+    if dataset.y_test is None:
+        colors, colormap = None, None
+    else:
+        classes, colors = np.unique(dataset.y_test, return_inverse=True)
+        colormap = "viridis" if dataset.ordered_labels or len(classes) > 10 else "tab10"
+    for ax, result in zip(axes, with_codes, strict=True):
+        codes = result.test_codes
+        points = ax.scatter(
+            codes[:, 0],
+            codes[:, 1],
+            c=colors,
+            cmap=colormap,
+            s=4,
+            alpha=0.8,
+            linewidths=0,
+        )
+        trust = result.record["trustworthiness"]
+        ax.set_title(f"{result.record['method']} (trustworthiness {trust:.3f})")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if colors is not None:
+        handles, _ = points.legend_elements(num=None)
+        figure.legend(
+            handles,
+            [str(label) for label in classes],
+            title="label (bin)" if dataset.ordered_labels else "label",
+            loc="outside right center",
+            fontsize="small",
+        )
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def make_all_plots(datasets, results, out_dir: Path) -> list[Path]:
+    """Draw every figure that the results allow; return the files written."""
+    out_dir = Path(out_dir)
+    records = [result.record for result in results]
+    paths = [
+        plot_error_vs_code_size(records, out_dir / "error_vs_code_size.png"),
+        plot_error_vs_fit_time(records, out_dir / "error_vs_fit_time.png"),
+    ]
+    for dataset in datasets:
+        paths.append(
+            plot_reconstructions(dataset, results, out_dir / f"reconstructions_{dataset.name}.png")
+        )
+        paths.append(plot_2d_maps(dataset, results, out_dir / f"maps_2d_{dataset.name}.png"))
+    return [path for path in paths if path is not None]
