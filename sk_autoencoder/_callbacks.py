@@ -15,7 +15,7 @@ class EpochProgressBar(Callback):
         self.total = total
 
     def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=self.total, unit="epoch", leave=False)
+        self.bar_ = tqdm(total=self.total, unit="epoch")
 
     def on_epoch_end(self, net, **kwargs):
         last = net.history[-1]

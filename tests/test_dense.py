@@ -1,0 +1,450 @@
+"""AutoencoderTransformer: the dense autoencoder and the contract every estimator shares."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import load_digits, load_wine
+from sklearn.decomposition import PCA
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
+
+from sk_autoencoder import AutoencoderTransformer
+from sk_autoencoder._batching import RowDataset
+from sk_autoencoder._losses import contraction_penalty
+
+
+def fast(**params):
+    """An autoencoder with settings small enough for a test."""
+    defaults = dict(
+        n_components=4, hidden_layer_sizes=(16,), max_iter=3, random_state=0, device="cpu"
+    )
+    return AutoencoderTransformer(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:400], y[:400]
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    return fast().fit(digits[0])
+
+
+def squared_error(X, X_reconstructed):
+    return float(((X - X_reconstructed) ** 2).sum(axis=1).mean())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_transform_and_inverse_keep_float_dtype(digits, dtype):
+    X = digits[0].astype(dtype)
+    autoencoder = fast().fit(X)
+    codes = autoencoder.transform(X)
+    assert codes.shape == (400, 4) and codes.dtype == dtype
+    reconstructed = autoencoder.inverse_transform(codes)
+    assert reconstructed.shape == X.shape and reconstructed.dtype == dtype
+    assert autoencoder.mean_.dtype == dtype
+
+
+def test_integer_input_gives_float64(digits):
+    X = digits[0].astype(np.int64)
+    assert fast().fit(X).transform(X).dtype == np.float64
+
+
+def test_same_random_state_gives_bit_identical_output(digits):
+    X = digits[0]
+    first = fast(random_state=7).fit(X).transform(X)
+    second = fast(random_state=7).fit(X).transform(X)
+    third = fast(random_state=8).fit(X).transform(X)
+    assert_array_equal(first, second)
+    assert not np.array_equal(first, third)
+
+
+def test_fit_does_not_disturb_global_torch_rng(digits):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fast().fit(digits[0])
+    assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+
+
+def test_fit_transform_equals_fit_then_transform(digits):
+    X = digits[0]
+    assert_array_equal(fast().fit_transform(X), fast().fit(X).transform(X))
+
+
+def test_float32_and_float64_transforms_agree(fitted, digits):
+    X = digits[0]
+    assert_allclose(
+        fitted.transform(X.astype(np.float32)), fitted.transform(X), rtol=1e-4, atol=1e-4
+    )
+
+
+def test_beats_pca_on_digits_with_enough_epochs(digits):
+    X = digits[0]
+    autoencoder = fast(n_components=8, hidden_layer_sizes=(64,), batch_size=32, max_iter=60).fit(X)
+    pca = PCA(n_components=8).fit(X)
+    autoencoder_error = squared_error(X, autoencoder.inverse_transform(autoencoder.transform(X)))
+    pca_error = squared_error(X, pca.inverse_transform(pca.transform(X)))
+    assert autoencoder_error < pca_error
+
+
+def test_raw_units_are_handled_by_internal_scaling(digits):
+    """Scaling the data by 1000 and shifting it changes nothing but the units."""
+    X = digits[0]
+    X_shifted = X * 1000.0 + 5e4
+    small = fast(loss="mse").fit(X)
+    large = fast(loss="mse").fit(X_shifted)
+    assert_allclose(large.scale_, small.scale_ * 1000.0, rtol=1e-6)
+    assert_allclose(large.transform(X_shifted), small.transform(X), rtol=1e-3, atol=1e-3)
+    assert_allclose(
+        large.inverse_transform(large.transform(X_shifted)),
+        small.inverse_transform(small.transform(X)) * 1000.0 + 5e4,
+        rtol=1e-4,
+        atol=1.0,
+    )
+
+
+def test_columns_of_very_different_scales_keep_their_weights_as_in_pca():
+    """Wine's columns span four orders of magnitude; like PCA, the fit favours the large ones."""
+    X, _ = load_wine(return_X_y=True)
+    autoencoder = fast(n_components=2, hidden_layer_sizes=(32,), batch_size=16, max_iter=50)
+    reconstructed = autoencoder.fit(X).inverse_transform(autoencoder.transform(X))
+    assert np.isfinite(reconstructed).all()
+    assert r2_score(X, reconstructed, multioutput="variance_weighted") > 0.99
+    proline = -1
+    assert r2_score(X[:, proline], reconstructed[:, proline]) > 0.99
+
+
+def test_near_constant_features_stay_harmless():
+    rng = np.random.RandomState(0)
+    X = rng.rand(300, 20)
+    X[:, :5] = 0.0
+    X[0, :5] = 1e-3  # lit once, like MNIST's border pixels
+    autoencoder = fast(n_components=3, max_iter=20).fit(X)
+    assert autoencoder.scale_ > 0.1
+    assert np.isfinite(autoencoder.transform(X)).all()
+
+
+def test_loss_auto_picks_cross_entropy_for_unit_interval_data(digits):
+    X = digits[0]
+    assert fast().fit(X / 16.0).loss_ == "bce"
+    assert fast().fit(X).loss_ == "mse"
+    with pytest.raises(ValueError, match="loss='bce' needs training data in \\[0, 1\\]"):
+        fast(loss="bce").fit(X)
+
+
+def test_cross_entropy_reconstructions_stay_in_unit_interval(digits):
+    X = digits[0] / 16.0
+    autoencoder = fast().fit(X)
+    reconstructed = autoencoder.inverse_transform(autoencoder.transform(X))
+    assert reconstructed.min() >= 0.0 and reconstructed.max() <= 1.0
+
+
+def test_sparse_input_trains_like_dense_without_densifying_whole(digits):
+    X = digits[0]
+    X_sparse = sp.csr_matrix(X)
+    dataset = RowDataset(X_sparse)
+    assert dataset._tensor is None
+    assert_array_equal(dataset.rows(torch.tensor([3, 1])).numpy(), X[[1, 3]].astype(np.float32))
+    dense = fast(batch_size=400, max_iter=2).fit(X)
+    sparse = fast(batch_size=400, max_iter=2).fit(X_sparse)
+    assert_allclose(sparse.mean_, dense.mean_)
+    assert_allclose(sparse.transform(X_sparse), dense.transform(X), rtol=1e-4, atol=1e-4)
+
+
+def test_pickle_round_trip_gives_identical_output(fitted, digits):
+    X = digits[0]
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(restored.transform(X), fitted.transform(X))
+    assert_array_equal(restored.score_samples(X), fitted.score_samples(X))
+
+
+def test_clone_gives_an_unfitted_copy_with_equal_parameters(fitted):
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "net_")
+
+
+def test_pipeline_with_a_classifier(digits):
+    X, y = digits
+    pipeline = make_pipeline(fast(n_components=16, max_iter=20), LogisticRegression(max_iter=500))
+    assert pipeline.fit(X, y).score(X, y) > 0.8
+
+
+def test_grid_search_over_n_components_in_two_processes(digits):
+    X, y = digits
+    pipeline = make_pipeline(fast(max_iter=2), LogisticRegression(max_iter=200))
+    search = GridSearchCV(
+        pipeline, {"autoencodertransformer__n_components": [2, 8]}, cv=2, n_jobs=2
+    ).fit(X, y)
+    assert search.best_params_["autoencodertransformer__n_components"] in (2, 8)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_set_output_pandas_names_the_code_columns(digits):
+    pytest.importorskip("pandas")
+    X = digits[0]
+    autoencoder = fast(n_components=3).set_output(transform="pandas")
+    codes = autoencoder.fit_transform(X)
+    assert list(codes.columns) == [
+        "autoencodertransformer0",
+        "autoencodertransformer1",
+        "autoencodertransformer2",
+    ]
+    assert_array_equal(autoencoder.get_feature_names_out(), codes.columns)
+
+
+def test_score_samples_is_negative_squared_error(fitted, digits):
+    X = digits[0]
+    reconstructed = fitted.inverse_transform(fitted.transform(X))
+    assert_allclose(fitted.score_samples(X), -((X - reconstructed) ** 2).sum(axis=1), rtol=1e-10)
+    assert fitted.score(X) == pytest.approx(fitted.score_samples(X).mean())
+
+
+def test_score_samples_flags_corrupted_rows(digits):
+    X = digits[0]
+    autoencoder = fast(n_components=8, max_iter=30).fit(X)
+    corrupted = np.random.RandomState(0).uniform(0, 16, size=(50, 64))
+    assert np.median(autoencoder.score_samples(corrupted)) < np.median(autoencoder.score_samples(X))
+
+
+def test_loss_curve_and_epochs_are_recorded(digits):
+    autoencoder = fast(max_iter=5, tol=0.0).fit(digits[0])
+    assert autoencoder.n_iter_ == 5 and len(autoencoder.loss_curve_) == 5
+    assert autoencoder.loss_curve_[-1] < autoencoder.loss_curve_[0]
+
+
+def test_training_stops_when_loss_stops_improving(digits):
+    autoencoder = fast(max_iter=100, tol=0.5, n_iter_no_change=2).fit(digits[0])
+    assert autoencoder.n_iter_ < 100
+
+
+def test_early_stopping_records_validation_loss(digits):
+    autoencoder = fast(max_iter=4, early_stopping=True, validation_fraction=0.2).fit(digits[0])
+    assert len(autoencoder.validation_loss_curve_) == autoencoder.n_iter_ == 4
+    assert np.isfinite(autoencoder.validation_loss_curve_).all()
+
+
+def test_partial_fit_trains_one_epoch_per_call(digits):
+    X = digits[0]
+    autoencoder = fast()
+    for expected_epochs in (1, 2, 3):
+        autoencoder.partial_fit(X)
+        assert autoencoder.n_iter_ == expected_epochs
+    assert autoencoder.loss_curve_[-1] < autoencoder.loss_curve_[0]
+    with pytest.raises(ValueError, match="X has 10 features"):
+        autoencoder.partial_fit(X[:, :10])
+
+
+def test_verbose_shows_a_progress_bar_over_epochs(digits, capsys):
+    fast(max_iter=3, verbose=1).fit(digits[0])
+    error_output = capsys.readouterr().err
+    assert "3/3" in error_output and "train_loss" in error_output
+
+
+def test_silent_by_default(digits, capsys):
+    fast(max_iter=2).fit(digits[0])
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_sparsity_shrinks_the_code(digits):
+    X = digits[0]
+    plain = fast(max_iter=20).fit(X)
+    sparse = fast(max_iter=20, sparsity=1.0).fit(X)
+    assert np.abs(sparse.transform(X)).mean() < 0.5 * np.abs(plain.transform(X)).mean()
+
+
+def encoder_jacobian_norm(autoencoder, X):
+    """Mean squared Frobenius norm of d(code)/d(scaled input), computed exactly."""
+    module = autoencoder.net_.module_.eval()
+    scaled = module.standardize(torch.as_tensor(X[:20], dtype=torch.float32))
+    norms = [
+        torch.autograd.functional.jacobian(module.encoder, row[None]).pow(2).sum() for row in scaled
+    ]
+    return float(torch.stack(norms).mean())
+
+
+def test_contraction_flattens_the_encoder(digits):
+    X = digits[0]
+    plain = fast(max_iter=20).fit(X)
+    contractive = fast(max_iter=20, contraction=1.0).fit(X)
+    assert encoder_jacobian_norm(contractive, X) < 0.5 * encoder_jacobian_norm(plain, X)
+
+
+def test_contraction_penalty_estimates_the_jacobian_norm_without_bias():
+    torch.manual_seed(0)
+    encoder = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3))
+    inputs = torch.randn(4, 6, requires_grad=True)
+    code = encoder(inputs)
+    estimates = torch.stack([contraction_penalty(code, inputs).detach() for _ in range(4000)])
+    exact = torch.stack(
+        [torch.autograd.functional.jacobian(encoder, row).pow(2).sum() for row in inputs]
+    ).mean()
+    assert_allclose(float(estimates.mean()), float(exact.detach()), rtol=0.05)
+
+
+def test_noise_trains_a_denoiser(digits):
+    X = digits[0]
+    noisy = X + np.random.RandomState(0).normal(scale=4.0, size=X.shape)
+    settings = dict(n_components=32, hidden_layer_sizes=(64,), batch_size=32, max_iter=40)
+    plain = fast(**settings).fit(X)
+    denoising = fast(**settings, noise=0.5).fit(X)
+    denoised_error = squared_error(X, denoising.inverse_transform(denoising.transform(noisy)))
+    plain_error = squared_error(X, plain.inverse_transform(plain.transform(noisy)))
+    assert denoised_error < 0.9 * plain_error
+
+
+def test_vanilla_autoencoder_has_no_hidden_layer(digits):
+    autoencoder = fast(hidden_layer_sizes=()).fit(digits[0])
+    linear_layers = [
+        layer for layer in autoencoder.net_.module_.modules() if isinstance(layer, torch.nn.Linear)
+    ]
+    assert [tuple(layer.weight.shape) for layer in linear_layers] == [(4, 64), (64, 4)]
+
+
+def test_deep_decoder_mirrors_the_encoder(digits):
+    autoencoder = fast(hidden_layer_sizes=(32, 16)).fit(digits[0])
+    widths = [
+        layer.out_features
+        for layer in autoencoder.net_.module_.modules()
+        if isinstance(layer, torch.nn.Linear)
+    ]
+    assert widths == [32, 16, 4, 16, 32, 64]
+
+
+def test_net_params_and_callbacks_reach_the_skorch_net(digits):
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs_ = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs_ += 1
+
+    counter = CountEpochs()
+    autoencoder = fast(
+        max_iter=2,
+        callbacks=[counter],
+        net_params={"optimizer": torch.optim.SGD, "optimizer__momentum": 0.5},
+    ).fit(digits[0])
+    assert isinstance(autoencoder.net_.optimizer_, torch.optim.SGD)
+    assert dict(autoencoder.net_.callbacks_)["CountEpochs"].epochs_ == 2
+    assert not hasattr(counter, "epochs_"), "the estimator's parameter must not be modified"
+
+
+def test_divergence_never_leaves_a_model_returning_nan(digits):
+    X = digits[0]
+    autoencoder = fast(learning_rate_init=1e8, max_iter=20)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            autoencoder.fit(X)
+        except ValueError as error:
+            assert "diverged" in str(error) and "learning_rate_init" in str(error)
+            return
+    assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    assert np.isfinite(autoencoder.transform(X)).all()
+
+
+def test_divergence_in_the_first_epoch_is_an_error(digits):
+    class PoisonWeights(Callback):
+        def on_batch_end(self, net, **kwargs):
+            with torch.no_grad():
+                next(net.module_.parameters()).fill_(float("nan"))
+
+    with pytest.raises(ValueError, match="diverged.*first epoch.*learning_rate_init"):
+        fast(callbacks=[PoisonWeights()]).fit(digits[0])
+
+
+def test_divergence_after_good_epochs_keeps_the_best_weights(digits):
+    class PoisonAtEpoch(Callback):
+        def on_epoch_begin(self, net, **kwargs):
+            if len(net.history) == 3:
+                with torch.no_grad():
+                    next(net.module_.parameters()).fill_(float("nan"))
+
+    X = digits[0]
+    with pytest.warns(ConvergenceWarning, match="after 2 epoch"):
+        autoencoder = fast(max_iter=5, callbacks=[PoisonAtEpoch()]).fit(X)
+    assert autoencoder.n_iter_ == 2
+    assert np.isfinite(autoencoder.transform(X)).all()
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), "NaN"),
+        (np.array([[1.0, np.inf], [2.0, 3.0]]), "infinity"),
+        (np.array([["a", "b"], ["c", "d"]]), "could not convert|dtype"),
+        (np.empty((0, 4)), "0 sample"),
+        (np.ones(5), "Expected 2D array"),
+        (np.ones((3, 4, 2)), "dim 3"),
+    ],
+)
+def test_bad_training_data_gets_a_clear_error(X, message):
+    with pytest.raises(ValueError, match=message):
+        fast(n_components=1).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_components": 65}, "n_components=65 must be <= the number of features, n_features=64"),
+        ({"n_components": 0}, "n_components"),
+        ({"n_components": -2}, "n_components"),
+        ({"hidden_layer_sizes": (16, 0)}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": (-3,)}, "hidden_layer_sizes"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"learning_rate_init": 0.0}, "learning_rate_init"),
+        ({"activation": "swish"}, "activation"),
+        ({"noise": -1.0}, "noise"),
+    ],
+)
+def test_bad_parameters_get_an_error_naming_them(digits, params, message):
+    with pytest.raises(ValueError, match=message):
+        fast(**params).fit(digits[0])
+
+
+def test_wrong_number_of_features_at_transform(fitted, digits):
+    with pytest.raises(
+        ValueError, match="X has 10 features, but AutoencoderTransformer is expecting 64"
+    ):
+        fitted.transform(digits[0][:, :10])
+
+
+def test_wrong_code_width_at_inverse_transform(fitted):
+    with pytest.raises(ValueError, match="inverse_transform expects codes of n_components_=4"):
+        fitted.inverse_transform(np.zeros((3, 5)))
+
+
+def test_bad_codes_at_inverse_transform(fitted):
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.inverse_transform(np.full((3, 4), np.nan))
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        fitted.inverse_transform(np.zeros(4))
+
+
+@pytest.mark.parametrize("method", ["transform", "inverse_transform", "score_samples"])
+def test_use_before_fit_raises_not_fitted(method):
+    with pytest.raises(NotFittedError):
+        getattr(fast(), method)(np.zeros((2, 4)))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_requested_without_cuda_is_a_clear_error(digits):
+    with pytest.raises(ValueError, match="device='cuda'.*no CUDA device"):
+        fast(device="cuda").fit(digits[0])
