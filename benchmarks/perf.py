@@ -16,13 +16,30 @@ measures and reports.
   a million rows, against the array's size.
 """
 
+import argparse
+import gc
+import json
+import os
+import re
 import statistics
+import sys
+import tempfile
+import threading
 import time
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from tqdm.auto import tqdm
 
+from benchmarks.datasets import load_mnist10k
 from sk_autoencoder import AutoencoderTransformer
 
 
@@ -87,6 +104,10 @@ def bench_fit_overhead(X, *, epochs, repeats, hidden_layer_sizes=(256, 128), n_c
     def reference():
         hand_written_fit(X, estimator, epochs)
 
+    # The first fit in a process pays for lazy imports and allocator warm-up.
+    warm_up = X[: estimator.batch_size]
+    clone(estimator).set_params(max_iter=1).fit(warm_up)
+    hand_written_fit(warm_up, estimator, epochs=1)
     # Interleave the two so that a change in the machine's load hits both.
     package_seconds, reference_seconds = [], []
     for _ in range(repeats):
@@ -102,3 +123,187 @@ def bench_fit_overhead(X, *, epochs, repeats, hidden_layer_sizes=(256, 128), n_c
         "torch_loop_seconds": reference_median,
         "ratio": package_median / reference_median,
     }
+
+
+def bench_transform_throughput(X_fit, X, *, repeats, n_components=32):
+    """Rows per second of the autoencoder's ``transform`` and of ``PCA.transform``."""
+    autoencoder = AutoencoderTransformer(
+        n_components, max_iter=1, device="cpu", random_state=0
+    ).fit(X_fit)
+    pca = PCA(n_components, random_state=0).fit(X_fit)
+    autoencoder_seconds = _median_seconds(lambda: autoencoder.transform(X), repeats)
+    pca_seconds = _median_seconds(lambda: pca.transform(X), repeats)
+    return {
+        "benchmark": "transform throughput vs PCA.transform",
+        "rows": X.shape[0],
+        "autoencoder_rows_per_s": X.shape[0] / autoencoder_seconds,
+        "pca_rows_per_s": X.shape[0] / pca_seconds,
+        "ratio": pca_seconds / autoencoder_seconds,
+    }
+
+
+def bench_grid_search_speedup(X, y, *, max_iter, n_components=(2, 8, 16, 32)):
+    """Seconds of a grid search over ``n_components`` with one and with two jobs."""
+    pipeline = make_pipeline(
+        AutoencoderTransformer(max_iter=max_iter, device="cpu", random_state=0),
+        LogisticRegression(max_iter=500),
+    )
+    grid = {"autoencodertransformer__n_components": list(n_components)}
+    seconds = {}
+    for n_jobs in (1, 2):
+        search = GridSearchCV(pipeline, grid, cv=3, n_jobs=n_jobs)
+        seconds[n_jobs] = _median_seconds(lambda search=search: search.fit(X, y), 1)
+    return {
+        "benchmark": "GridSearchCV over n_components, n_jobs=2 vs n_jobs=1",
+        "fits": 3 * len(n_components),
+        "n_jobs_1_seconds": seconds[1],
+        "n_jobs_2_seconds": seconds[2],
+        "speedup": seconds[1] / seconds[2],
+    }
+
+
+def _anonymous_rss_mib():
+    """Private (anonymous) resident memory of this process, in MiB.
+
+    Pages of a memory-mapped file count in the resident set once touched, but
+    they are page cache the kernel can drop at any time; anonymous memory is
+    what the process really allocated.
+    """
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"^RssAnon:\s+(\d+) kB", status, re.MULTILINE).group(1)) / 1024
+
+
+def _peak_anonymous_rss_during(function, interval=0.002):
+    """Call ``function``; return its result and the peak anonymous RSS (MiB) meanwhile."""
+    peak = _anonymous_rss_mib()
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _anonymous_rss_mib())
+            time.sleep(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = function()
+    finally:
+        done.set()
+        sampler.join()
+    return result, max(peak, _anonymous_rss_mib())
+
+
+def bench_memmap_transform_memory(X_fit, *, n_rows, n_components=32):
+    """Peak private memory of ``transform`` over a memory-mapped array of ``n_rows``.
+
+    The array (``n_rows`` x 784 float32, written in chunks to a temporary file)
+    never fits in a batch; if ``transform`` copied it, the peak would grow with
+    ``n_rows``. The output itself (``n_rows`` x ``n_components``) is counted.
+    """
+    autoencoder = AutoencoderTransformer(
+        n_components, max_iter=1, device="cpu", random_state=0
+    ).fit(X_fit)
+    n_features = X_fit.shape[1]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "rows.float32"
+        X_large = np.memmap(path, dtype=np.float32, mode="w+", shape=(n_rows, n_features))
+        for start in range(0, n_rows, X_fit.shape[0]):
+            stop = min(start + X_fit.shape[0], n_rows)
+            X_large[start:stop] = X_fit[: stop - start]
+        X_large.flush()
+        del X_large
+        X_large = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, n_features))
+        gc.collect()
+        baseline = _anonymous_rss_mib()
+        codes, peak = _peak_anonymous_rss_during(partial(autoencoder.transform, X_large))
+        del X_large
+    return {
+        "benchmark": "transform of a memory-mapped array: peak private memory",
+        "rows": n_rows,
+        "array_mib": n_rows * n_features * 4 / 2**20,
+        "output_mib": codes.nbytes / 2**20,
+        "peak_increase_mib": peak - baseline,
+    }
+
+
+def _print_table(results):
+    print("| benchmark | measurements |")
+    print("| --- | --- |")
+    for result in results:
+        fields = ", ".join(
+            f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
+            for key, value in result.items()
+            if key != "benchmark"
+        )
+        print(f"| {result['benchmark']} | {fields} |")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.perf", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, one repeat")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--memmap-rows", type=int, default=None, help="rows of the memmap")
+    parser.add_argument("--out", type=Path, default=Path("benchmark_results"))
+    args = parser.parse_args(argv)
+    # One thread by default: on a busy 2-core machine two threads can be ten
+    # times slower than one, which would measure the machine, not the code.
+    torch.set_num_threads(args.threads)
+    mnist = load_mnist10k()
+    repeats = 1 if args.quick else 5
+    memmap_rows = args.memmap_rows or (100_000 if args.quick else 1_000_000)
+    digits = load_digits()
+    steps = [
+        (
+            "fit, MNIST-size network",
+            lambda: bench_fit_overhead(
+                mnist.X_train, epochs=2 if args.quick else 5, repeats=repeats
+            ),
+        ),
+        (
+            "fit, small network",
+            lambda: bench_fit_overhead(
+                mnist.X_train[:2000, :64].copy(),
+                epochs=20,
+                repeats=repeats,
+                hidden_layer_sizes=(32,),
+                n_components=8,
+            ),
+        ),
+        (
+            "transform throughput",
+            lambda: bench_transform_throughput(mnist.X_train, mnist.X_test, repeats=repeats),
+        ),
+        (
+            "grid search n_jobs",
+            lambda: bench_grid_search_speedup(
+                digits.data, digits.target, max_iter=3 if args.quick else 20
+            ),
+        ),
+        (
+            "memmap transform memory",
+            lambda: bench_memmap_transform_memory(mnist.X_train, n_rows=memmap_rows),
+        ),
+    ]
+    results = []
+    for name, step in tqdm(steps, desc="perf", unit="benchmark", file=sys.stderr):
+        tqdm.write(f"running: {name}", file=sys.stderr)
+        results.append(step())
+    _print_table(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "torch_threads": args.threads,
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "quick": args.quick,
+    }
+    path = args.out / "perf.json"
+    path.write_text(json.dumps({"settings": settings, "results": results}, indent=2))
+    print(f"\nWrote {path}", file=sys.stderr)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -99,8 +99,9 @@ def _measure(dataset, method, n_components, record, repeats, quick, random_state
     def fit():
         return clone(unfitted).fit(dataset.X_train)
 
+    fit_repeats = min(repeats, method.max_fit_repeats or repeats)
     peak_memory_mb, (fit_seconds, estimator) = metrics.peak_memory_increase_mb(
-        lambda: metrics.median_seconds(fit, repeats)
+        lambda: metrics.median_seconds(fit, fit_repeats)
     )
     transform_seconds, codes_test = metrics.median_seconds(
         lambda: estimator.transform(dataset.X_test), repeats
