@@ -8,6 +8,7 @@ autograd.
 """
 
 import copy
+import threading
 from abc import abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -20,11 +21,19 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.decomposition import PCA
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_autoencoder._batching import map_in_batches
+from sk_autoencoder._losses import nested_prefix_sizes
+from sk_autoencoder._modules import (
+    Autoencoder,
+    OrderedAutoencoder,
+    start_as_pca,
+    with_linear_paths,
+)
 from sk_autoencoder._net import build_net
 from sk_autoencoder._scaling import fit_scaling, lies_in_unit_interval
 
@@ -32,6 +41,13 @@ from sk_autoencoder._scaling import fit_scaling, lies_in_unit_interval
 # values: large enough to keep matrix products efficient, small enough that
 # transforming a million rows needs no more memory than a few megabytes.
 _INFERENCE_BATCH_VALUES = 2**21
+
+# Code units fitted when ``n_components`` is a fraction of variance to
+# explain (at most the number of features): as wide as the last hidden layer
+# of the default dense network. Training with nested dropout costs the same
+# at any width; the error curve behind ``explained_variance_ratio_`` costs one
+# decoder pass over the training data per unit.
+MAX_FRACTION_COMPONENTS = 128
 
 
 def resolve_device(device):
@@ -46,11 +62,18 @@ def resolve_device(device):
     return torch.device(device)
 
 
+# Weight initialisation, shuffles, noise and sampled codes all draw from
+# torch's global generator. Fits running in threads of one process (joblib's
+# threading backend, a Dask cluster of thread workers) would interleave their
+# draws; they take turns instead, so each stays reproducible.
+_GLOBAL_GENERATOR_LOCK = threading.RLock()
+
+
 @contextmanager
 def seeded_torch(seed, device):
     """Seed torch's global generators inside, leaving the caller's untouched."""
     devices = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
+    with _GLOBAL_GENERATOR_LOCK, torch.random.fork_rng(devices=devices):
         # torch.manual_seed would also queue a seed for every CUDA device,
         # which costs a millisecond per call even where there is none.
         torch.default_generator.manual_seed(seed)
@@ -81,7 +104,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+        ],
+        "init": [StrOptions({"pca", "random"})],
+        "ordered": ["boolean"],
         "activation": [StrOptions({"relu", "tanh", "logistic", "identity"})],
         "loss": [StrOptions({"auto", "mse", "bce"})],
         "noise": [Interval(Real, 0, None, closed="left")],
@@ -112,7 +140,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _check_training_data(self, X):
         """Estimator-specific checks of validated training data."""
         n_features = X.shape[1]
-        if self.n_components > n_features:
+        if isinstance(self.n_components, Real) and not isinstance(self.n_components, Integral):
+            if not getattr(self, "ordered", False):
+                raise ValueError(
+                    f"n_components={self.n_components}, a fraction of variance to explain, "
+                    "needs ordered=True: only ordered codes can be cut to the smallest "
+                    "size that explains it."
+                )
+        elif self.n_components > n_features:
             raise ValueError(
                 f"n_components={self.n_components} must be <= the number of "
                 f"features, n_features={n_features}."
@@ -167,9 +202,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         return self
 
     def _validate_training_data(self, X, reset):
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset)
+        X = self._validate_rows(X, reset=reset)
         self._check_training_data(X)
         return X
+
+    def _validate_rows(self, X, reset):
+        """Rows as a float array or CSR matrix; on fit (``reset``) record the features."""
+        return validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
+        )
 
     def _initialize(self, X):
         """Fit the scaling, then build and initialise the network."""
@@ -178,8 +219,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         center, self.scale_ = fit_scaling(X)
         self.mean_ = center.astype(X.dtype)
+        starts_as_pca = getattr(self, "init", "random") == "pca"
+        if starts_as_pca and self.loss == "bce":
+            raise ValueError(
+                "init='pca' starts from PCA's reconstruction, the optimum of the squared "
+                "error, which a sigmoid output cannot reproduce; use loss='mse' or "
+                "loss='auto' with init='pca', or init='random' with loss='bce'."
+            )
         if self.loss == "auto":
-            self.loss_ = "bce" if lies_in_unit_interval(X) else "mse"
+            bce = lies_in_unit_interval(X) and not starts_as_pca
+            self.loss_ = "bce" if bce else "mse"
         else:
             self.loss_ = self.loss
         if self.loss_ == "bce" and not lies_in_unit_interval(X):
@@ -188,6 +237,22 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 "loss='auto' for data outside that range."
             )
         batch_size = min(200, n_samples) if self.batch_size == "auto" else self.batch_size
+        self._build_net(n_features, center, batch_size)
+        if starts_as_pca:
+            start_as_pca(self.net_.module_, self._pca_components(X))
+        self.n_components_ = self._n_code_units(n_features)
+        self.loss_curve_ = []
+        if self.early_stopping:
+            self.validation_loss_curve_ = []
+        self.n_iter_ = 0
+
+    def _build_net(self, n_features, center, batch_size):
+        """Build ``net_`` around a freshly initialised module, without training.
+
+        Uses the fitted ``scale_``, ``loss_``, ``device_`` and ``_seed``.
+        :meth:`_initialize` calls it before training, and
+        :func:`sk_autoencoder.load` before loading saved weights into it.
+        """
         with seeded_torch(self._seed, self.device_):
             module = self._build_module(n_features, center, self.scale_, self.loss_)
             module.needs_input_gradient = self.contraction > 0
@@ -200,11 +265,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 criterion_params=self._criterion_params(),
             )
             self.net_.initialize()
-        self.n_components_ = self.n_components
-        self.loss_curve_ = []
-        if self.early_stopping:
-            self.validation_loss_curve_ = []
-        self.n_iter_ = 0
 
     def _train(self, X, epochs):
         """Run ``epochs`` epochs and record the losses of those that finished."""
@@ -218,6 +278,94 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if self.early_stopping:
             self.validation_loss_curve_ += [row["valid_loss"] for row in finished]
         self.n_iter_ += len(finished)
+        if getattr(self, "ordered", False):
+            self._fit_ordering(X)
+
+    def _n_code_units(self, n_features):
+        """Width of the code the network learns: ``n_components``, or a cap for a fraction."""
+        if isinstance(self.n_components, Integral):
+            return int(self.n_components)
+        return min(n_features, MAX_FRACTION_COMPONENTS)
+
+    def _assemble_module(self, encoder, decoder, *, n_features, center, scale, loss, noise):
+        """The autoencoder around ``encoder`` and ``decoder``, as ``init`` and ``ordered`` ask.
+
+        Subclasses build their encoder and decoder and finish :meth:`_build_module`
+        here. The architecture depends on the parameters alone, never on the
+        data, so that :func:`sk_autoencoder.load` rebuilds it before loading
+        weights; the data enter in :meth:`_initialize` (:func:`start_as_pca`).
+        """
+        n_units = self._n_code_units(n_features)
+        if self.init == "pca":
+            encoder, decoder = with_linear_paths(encoder, decoder, n_features, n_units)
+        common = dict(center=center, scale=scale, loss=loss, noise=noise)
+        if self.ordered:
+            return OrderedAutoencoder(
+                encoder, decoder, prefix_sizes=nested_prefix_sizes(n_units), **common
+            )
+        return Autoencoder(encoder, decoder, **common)
+
+    def _pca_components(self, X):
+        """PCA's components of ``X``, one row per code unit (zero rows past PCA's rank)."""
+        n_samples, n_features = X.shape
+        n_units = self._n_code_units(n_features)
+        n_pca = min(n_units, n_samples, n_features)
+        components = np.zeros((n_units, n_features))
+        if n_samples > 1:
+            pca = PCA(n_components=n_pca, random_state=self._seed).fit(X)
+            components[:n_pca] = pca.components_
+        return components
+
+    def _fit_ordering(self, X):
+        """``explained_variance_ratio_`` on the training data, and the code size for a fraction.
+
+        The ratio of unit ``k`` is the gain in reconstruction R^2 from adding
+        it to the first ``k - 1``, so their sum up to ``k`` is the R^2 of the
+        first ``k`` units, as the sum of PCA's ratios is its explained variance.
+        """
+        module = self.net_.module_
+        module.n_active.fill_(module.n_units)
+        squared_errors = self._prefix_error_curve(X)
+        # The total variance per sample, as the internal scaling measured it.
+        total = self.n_features_in_ * self.scale_**2
+        r2 = 1.0 - squared_errors / total
+        n_components = module.n_units
+        if not isinstance(self.n_components, Integral):
+            reached = np.flatnonzero(r2 >= self.n_components)
+            n_components = int(reached[0]) + 1 if len(reached) else module.n_units
+        module.n_active.fill_(n_components)
+        self.n_components_ = n_components
+        self.explained_variance_ratio_ = np.diff(r2[:n_components], prepend=0.0)
+
+    def error_curve(self, X):
+        """Mean squared reconstruction error from the first ``k`` code units, for every ``k``.
+
+        One fit gives the whole curve, as PCA's components do; an ordered
+        autoencoder (``ordered=True``) is trained so that every prefix of its
+        code is a good code. The other units are set to zero.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data in the units the estimator was fitted on.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_units,)
+            ``errors[k - 1]`` is the squared error per sample, summed over
+            features, of reconstructing ``X`` from the first ``k`` units, for
+            ``k`` up to the fitted code width (``n_components``, or the cap when
+            it is a fraction).
+        """
+        check_is_fitted(self)
+        if not getattr(self, "ordered", False):
+            raise ValueError("error_curve needs an ordered code; fit with ordered=True.")
+        X = self._validate_rows(X, reset=False)
+        return self._prefix_error_curve(X)
+
+    def _prefix_error_curve(self, X):
+        n_units = self.net_.module_.n_units
+        return self._map_rows("prefix_errors", X, n_units).mean(axis=0, dtype=np.float64)
 
     @property
     def _n_features_out(self):
@@ -262,7 +410,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             The codes, in ``X``'s float dtype.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_rows(X, reset=False)
         return self._map_rows("encode", X, self.n_components_)
 
     def inverse_transform(self, X):
@@ -305,7 +453,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             Per-sample score.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
+        X = self._validate_rows(X, reset=False)
         return self._map_rows("score_rows", X, 1).ravel()
 
     def score(self, X, y=None):

@@ -4,7 +4,7 @@ import math
 import warnings
 
 from sklearn.exceptions import ConvergenceWarning
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 from tqdm.auto import tqdm
 
 
@@ -25,6 +25,9 @@ class EpochProgressBar(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+        # A closed bar still holds its output stream, which cannot be
+        # pickled: dropping it keeps a fitted verbose estimator picklable.
+        del self.bar_
 
 
 class DivergenceGuard(Callback):
@@ -82,3 +85,17 @@ class DivergenceGuard(Callback):
             ConvergenceWarning,
             stacklevel=2,
         )
+
+
+class RelativeEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` on a loss, with a relative threshold that holds below zero.
+
+    skorch requires a new best below ``best * (1 - tol)``, which for a
+    negative loss (a Gaussian negative log-likelihood, as a variational
+    autoencoder's) lies above the best: a slightly worse epoch would count as
+    an improvement and become the new best. The threshold here is
+    ``best - tol * |best|`` for either sign.
+    """
+
+    def _calc_new_threshold(self, score):
+        return score - self.threshold * abs(score)

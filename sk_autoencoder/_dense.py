@@ -1,7 +1,7 @@
 """Dense (multi-layer perceptron) autoencoder."""
 
 from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
-from sk_autoencoder._modules import Autoencoder, dense_stack
+from sk_autoencoder._modules import dense_stack
 
 
 class AutoencoderTransformer(BaseAutoencoder):
@@ -16,8 +16,12 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=2
-        Size of the code, as PCA's ``n_components``.
+    n_components : int or float, default=2
+        Size of the code, as PCA's ``n_components``. A float in (0, 1), with
+        ``ordered=True``, asks for the smallest code whose reconstruction R^2
+        on the training data reaches it: the network learns a code of
+        ``min(n_features, 128)`` units, and ``transform`` returns the first
+        ``n_components_`` of them.
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers, mirrored in the decoder. ``()``
         gives the vanilla autoencoder (input -> code -> output).
@@ -25,7 +29,21 @@ class AutoencoderTransformer(BaseAutoencoder):
         Activation of the hidden layers.
     loss : {"auto", "mse", "bce"}, default="auto"
         Reconstruction loss. "auto" uses binary cross-entropy (with a sigmoid
-        output) when the training data lie in [0, 1], else squared error.
+        output) when the training data lie in [0, 1] and ``init="random"``,
+        else squared error.
+    init : {"random", "pca"}, default="random"
+        "pca" starts the network as PCA: the encoder and the decoder each get
+        a linear path set to PCA's components, beside the hidden layers whose
+        last layer starts at zero, so before training the reconstruction is
+        PCA's and training improves on it. It uses the squared error, which
+        PCA minimises ("bce" is refused: a sigmoid output cannot reproduce
+        PCA's reconstruction). "random" is PyTorch's default initialisation.
+    ordered : bool, default=False
+        Train ordered codes: each row is reconstructed from a prefix of its
+        code, of 1, 2, 4, ... units or the whole code, drawn at random (nested
+        dropout), so the first ``k`` columns of ``transform(X)`` are a good ``k``-dimensional
+        code for every ``k``, as PCA's are. Gives ``explained_variance_ratio_``,
+        :meth:`error_curve` and a fractional ``n_components``.
     noise : float, default=0.0
         Standard deviation of the Gaussian noise added to the scaled input
         during training (denoising autoencoder). The target stays clean.
@@ -70,7 +88,11 @@ class AutoencoderTransformer(BaseAutoencoder):
     Attributes
     ----------
     n_components_ : int
-        Size of the code.
+        Size of the code ``transform`` returns.
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
+        With ``ordered=True``: gain in reconstruction R^2 on the training data
+        from each code unit, added in order; their sum is the R^2 of the code,
+        as PCA's ratios sum to its explained variance.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -130,6 +152,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="auto",
+        init="random",
+        ordered=False,
         noise=0.0,
         sparsity=0.0,
         contraction=0.0,
@@ -150,6 +174,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
+        self.init = init
+        self.ordered = ordered
         self.noise = noise
         self.sparsity = sparsity
         self.contraction = contraction
@@ -168,10 +194,11 @@ class AutoencoderTransformer(BaseAutoencoder):
 
     def _build_module(self, n_features, center, scale, loss):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
-        widths = (n_features, *hidden, self.n_components)
-        return Autoencoder(
-            encoder=dense_stack(widths, self.activation),
-            decoder=dense_stack(widths[::-1], self.activation),
+        widths = (n_features, *hidden, self._n_code_units(n_features))
+        return self._assemble_module(
+            dense_stack(widths, self.activation),
+            dense_stack(widths[::-1], self.activation),
+            n_features=n_features,
             center=center,
             scale=scale,
             loss=loss,

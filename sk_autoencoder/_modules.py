@@ -7,10 +7,18 @@ are the whole story for transform and inverse_transform.
 """
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from sk_autoencoder._losses import (
+    nested_dropout,
+    optimal_noise_variance,
+    per_sample_objective,
+    prefix_codes,
+)
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -42,7 +50,10 @@ class AutoencoderOutput:
     ``reconstruction`` and ``target`` live in the loss's space: scaled units
     for the squared error, [0, 1] probabilities (as logits for the
     reconstruction) for the cross-entropy. ``encoder_input`` is the tensor the
-    contractive penalty differentiates the code with respect to.
+    contractive penalty differentiates the code with respect to. A variational
+    autoencoder adds its posterior (``mean``, ``log_var``) and, for a Gaussian
+    likelihood, the likelihood's variance shared by every feature, in scaled
+    units (``noise_variance``).
     """
 
     reconstruction: torch.Tensor
@@ -51,6 +62,7 @@ class AutoencoderOutput:
     encoder_input: torch.Tensor
     mean: torch.Tensor | None = None
     log_var: torch.Tensor | None = None
+    noise_variance: torch.Tensor | None = None
 
 
 class Autoencoder(nn.Module):
@@ -119,6 +131,291 @@ class Autoencoder(nn.Module):
         code = self.encoder(encoder_input)
         return AutoencoderOutput(
             reconstruction=self.decoder(code),
+            target=self._target(X),
+            code=code,
+            encoder_input=encoder_input,
+        )
+
+
+def _halved(size, kernel_size):
+    """Output size of a stride-2 convolution padded by ``kernel_size // 2``: ceil(size / 2)."""
+    padding = kernel_size // 2
+    return (size + 2 * padding - kernel_size) // 2 + 1
+
+
+def conv_stacks(image_shape, channels, kernel_sizes, n_components, activation):
+    """A convolutional encoder and its mirrored decoder, both on flat rows.
+
+    The encoder reshapes a row into a ``(C, H, W)`` image, halves the height
+    and width with a stride-2 convolution per entry of ``channels``, and maps
+    the flattened feature maps linearly to the code. The decoder mirrors it
+    with transposed convolutions and flattens its output back into a row.
+
+    Any height and width work: a stride-2 convolution maps ``n`` pixels to
+    ``ceil(n / 2)``, whose transpose gives ``2 * ceil(n / 2) - 1`` or, with an
+    ``output_padding`` of one, ``2 * ceil(n / 2)``; the padding is chosen per
+    layer so that the decoder reproduces each size exactly (28 -> 14 -> 7 -> 4
+    comes back as 4 -> 7 -> 14 -> 28).
+
+    Parameters
+    ----------
+    image_shape : tuple of (int, int, int)
+        ``(C, H, W)``; a row holds the image in that (channels-first) order.
+    channels : tuple of int
+        Output channels of each convolution; ``()`` leaves only the linear map.
+    kernel_sizes : tuple of int
+        Kernel size of each convolution, as many as ``channels``.
+    n_components : int
+        Size of the code.
+    activation : str
+        A key of :data:`ACTIVATIONS`, applied after every convolution and
+        before every transposed one.
+
+    Returns
+    -------
+    encoder, decoder : nn.Sequential
+    """
+    shapes = [tuple(image_shape)]
+    for n_channels, kernel_size in zip(channels, kernel_sizes, strict=True):
+        _, height, width = shapes[-1]
+        shapes.append((n_channels, _halved(height, kernel_size), _halved(width, kernel_size)))
+    n_flat = math.prod(shapes[-1])
+
+    encoder = [nn.Unflatten(1, shapes[0])]
+    decoder = []
+    for (in_channels, height, width), (out_channels, *small_size), kernel_size in zip(
+        shapes[:-1], shapes[1:], kernel_sizes, strict=True
+    ):
+        padding = kernel_size // 2
+        encoder += [
+            nn.Conv2d(in_channels, out_channels, kernel_size, stride=2, padding=padding),
+            ACTIVATIONS[activation](),
+        ]
+        transposed_size = [2 * (size - 1) - 2 * padding + kernel_size for size in small_size]
+        # Built from the image inwards, so each transposed layer goes in front.
+        decoder = [
+            ACTIVATIONS[activation](),
+            nn.ConvTranspose2d(
+                out_channels,
+                in_channels,
+                kernel_size,
+                stride=2,
+                padding=padding,
+                output_padding=(height - transposed_size[0], width - transposed_size[1]),
+            ),
+            *decoder,
+        ]
+    encoder += [nn.Flatten(), nn.Linear(n_flat, n_components)]
+    decoder = [nn.Linear(n_components, n_flat), nn.Unflatten(1, shapes[-1]), *decoder, nn.Flatten()]
+    return nn.Sequential(*encoder), nn.Sequential(*decoder)
+
+
+class VariationalAutoencoder(Autoencoder):
+    """An autoencoder whose encoder gives a Gaussian posterior over the code.
+
+    The encoder outputs ``2 * n_components`` values: the posterior's mean and
+    log-variance. A forward pass draws the code from the posterior with the
+    reparameterisation trick, so the loss is a one-draw estimate of the
+    negative evidence lower bound (ELBO); :meth:`encode` gives the mean.
+
+    The likelihood is Bernoulli for ``loss="bce"`` (the decoder outputs
+    logits) and, for ``loss="mse"``, Gaussian with one variance shared by all
+    features. That variance is not fixed: a fixed unit variance in scaled
+    units weighs the reconstruction so little against the KL term that the
+    code collapses onto the prior and samples come out blurred. Training uses
+    each batch's maximum-likelihood variance, its mean squared error ("optimal
+    sigma-VAE", Rybkin et al., 2021), and tracks a running average of it in
+    the ``noise_variance`` buffer, as batch normalisation tracks its
+    statistics, for scoring.
+
+    Parameters
+    ----------
+    encoder, decoder : nn.Module
+        Maps from scaled rows to ``2 * n_components`` values, and from codes
+        to the likelihood's parameters.
+    center, scale, loss
+        As in :class:`Autoencoder`.
+    """
+
+    # Weight of each training batch in the running noise variance: it follows
+    # the last few dozen batches, long enough to average out one batch's
+    # noise, short enough to track the decoder as it improves.
+    NOISE_MOMENTUM = 0.1
+    # Posterior draws per row for the ELBO in :meth:`score_rows`; antithetic
+    # pairs (eps, -eps) cancel the draws' first-order error.
+    N_ELBO_DRAWS = 16
+
+    def __init__(self, encoder, decoder, *, center, scale, loss):
+        super().__init__(encoder, decoder, center=center, scale=scale, loss=loss)
+        self.register_buffer("noise_variance", torch.tensor(1.0))
+
+    def posterior(self, encoder_input):
+        """Mean and log-variance of the code given scaled rows."""
+        mean, log_var = self.encoder(encoder_input).chunk(2, dim=1)
+        return mean, log_var
+
+    def encode(self, X):
+        return self.posterior(self.standardize(X))[0]
+
+    def _output(self, X, encoder_input, mean, log_var, standard_normal):
+        """The forward pass for the code ``mean + std * standard_normal``."""
+        code = mean + torch.exp(0.5 * log_var) * standard_normal
+        return AutoencoderOutput(
+            reconstruction=self.decoder(code),
+            target=self._target(X),
+            code=code,
+            encoder_input=encoder_input,
+            mean=mean,
+            log_var=log_var,
+            noise_variance=self.noise_variance if self.loss == "mse" else None,
+        )
+
+    def forward(self, X):
+        encoder_input = self.standardize(X)
+        mean, log_var = self.posterior(encoder_input)
+        output = self._output(X, encoder_input, mean, log_var, torch.randn_like(mean))
+        if self.loss == "mse" and self.training:
+            output.noise_variance = optimal_noise_variance(output.reconstruction, output.target)
+            with torch.no_grad():
+                self.noise_variance.lerp_(output.noise_variance, self.NOISE_MOMENTUM)
+        return output
+
+    def score_rows(self, X):
+        """ELBO per row, a lower bound of its log-likelihood in the user's units.
+
+        The expectation over the posterior is estimated with the same fixed
+        draws for every row, so a row's score does not depend on the other
+        rows or on the batching. For the Gaussian likelihood, the log-density
+        of the scaled data is converted to the user's units by the Jacobian of
+        the scaling, ``-n_features * log(scale)``.
+        """
+        encoder_input = self.standardize(X)
+        mean, log_var = self.posterior(encoder_input)
+        generator = torch.Generator().manual_seed(0)
+        half = torch.randn(
+            self.N_ELBO_DRAWS // 2, mean.shape[1], generator=generator, dtype=torch.float64
+        )
+        draws = torch.cat([half, -half]).to(device=mean.device, dtype=mean.dtype)
+        negative_elbo = 0.0
+        for draw in draws:
+            output = self._output(X, encoder_input, mean, log_var, draw)
+            negative_elbo = negative_elbo + per_sample_objective(output, self.loss)
+        elbo = -negative_elbo / len(draws)
+        if self.loss == "mse":
+            elbo = elbo - X.shape[1] * torch.log(self.scale)
+        return elbo.unsqueeze(1)
+
+
+class LinearPlusNonlinear(nn.Module):
+    """A linear map beside a nonlinear network: ``linear(x) + nonlinear(x)``.
+
+    With the linear map set to PCA's and the nonlinear network's last layer
+    zeroed (:func:`start_as_pca`), an encoder and a decoder built of these
+    start as PCA exactly, and training adds nonlinearity only as far as it
+    lowers the loss.
+    """
+
+    def __init__(self, linear, nonlinear):
+        super().__init__()
+        self.linear = linear
+        self.nonlinear = nonlinear
+
+    def forward(self, X):
+        return self.linear(X) + self.nonlinear(X)
+
+
+def with_linear_paths(encoder, decoder, n_features, n_components):
+    """``encoder`` and ``decoder`` each beside a bias-free linear map of the same shape.
+
+    No bias: the linear paths act on centred data, as PCA's components do.
+    """
+    return (
+        LinearPlusNonlinear(nn.Linear(n_features, n_components, bias=False), encoder),
+        LinearPlusNonlinear(nn.Linear(n_components, n_features, bias=False), decoder),
+    )
+
+
+def _zero_last_layer(network):
+    """Zero the weight and bias of ``network``'s last layer, so that it outputs zeros.
+
+    Its earlier layers still compute nonzero features, so the zeroed layer
+    gets gradients at the first step and the network starts learning.
+    """
+    for layer in reversed(list(network.modules())):
+        if isinstance(getattr(layer, "weight", None), torch.Tensor):
+            layer.weight.zero_()
+            if getattr(layer, "bias", None) is not None:
+                layer.bias.zero_()
+            return
+
+
+@torch.no_grad()
+def start_as_pca(module, components):
+    """Make ``module`` (built with :func:`with_linear_paths`) compute PCA's reconstruction.
+
+    Parameters
+    ----------
+    module : Autoencoder
+        Its encoder and decoder are :class:`LinearPlusNonlinear`, and its
+        internal scaling centres on PCA's mean.
+    components : ndarray of shape (n_components, n_features)
+        PCA's orthonormal components (rows); rows of zeros where PCA has fewer
+        components than the code has units.
+    """
+    components = torch.as_tensor(components, dtype=torch.float32, device=module.center.device)
+    module.encoder.linear.weight.copy_(components)
+    module.decoder.linear.weight.copy_(components.T)
+    _zero_last_layer(module.encoder.nonlinear)
+    _zero_last_layer(module.decoder.nonlinear)
+
+
+class OrderedAutoencoder(Autoencoder):
+    """An autoencoder whose first ``k`` code units are a good code for every ``k``.
+
+    Training reconstructs each row from a prefix of its code drawn from
+    :func:`~sk_autoencoder._losses.nested_prefix_sizes`
+    (:func:`~sk_autoencoder._losses.nested_dropout`). ``n_active``
+    is how many leading units :meth:`encode` returns; :meth:`decode` fills the
+    rest with zeros, the value the prefixes were trained with.
+
+    Parameters
+    ----------
+    encoder, decoder, center, scale, loss, noise
+        As in :class:`Autoencoder`.
+    prefix_sizes : tuple of int
+        Prefix sizes the loss averages over, the last one the full code.
+    """
+
+    def __init__(self, encoder, decoder, *, prefix_sizes, **kwargs):
+        super().__init__(encoder, decoder, **kwargs)
+        self.prefix_sizes = tuple(prefix_sizes)
+        self.register_buffer("n_active", torch.tensor(self.prefix_sizes[-1]))
+
+    @property
+    def n_units(self):
+        return self.prefix_sizes[-1]
+
+    def encode(self, X):
+        return super().encode(X)[:, : int(self.n_active)]
+
+    def decode(self, code):
+        padding = code.new_zeros(code.shape[0], self.n_units - code.shape[1])
+        return super().decode(torch.cat([code, padding], dim=1))
+
+    def prefix_errors(self, X):
+        """Squared error per row (a column per ``k``) of the reconstruction from ``k`` units."""
+        code = self.encoder(self.standardize(X))
+        errors = []
+        for size in range(1, self.n_units + 1):
+            reconstruction = self.to_input_space(self.decoder(prefix_codes(code, (size,))))
+            errors.append((X - reconstruction).pow(2).flatten(1).sum(dim=1))
+        return torch.stack(errors, dim=1)
+
+    def forward(self, X):
+        encoder_input = self._encoder_input(X)
+        code = self.encoder(encoder_input)
+        return AutoencoderOutput(
+            reconstruction=self.decoder(nested_dropout(code, self.prefix_sizes)),
             target=self._target(X),
             code=code,
             encoder_input=encoder_input,

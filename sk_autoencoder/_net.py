@@ -4,10 +4,9 @@ import copy
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
 
 from sk_autoencoder._batching import BatchIterator, HoldOut, RowDataset
-from sk_autoencoder._callbacks import DivergenceGuard, EpochProgressBar
+from sk_autoencoder._callbacks import DivergenceGuard, EpochProgressBar, RelativeEarlyStopping
 from sk_autoencoder._losses import AutoencoderLoss
 
 
@@ -58,7 +57,7 @@ def build_net(estimator, module, *, loss, batch_size, device, criterion_params=N
     callbacks = [
         (
             "stopping",
-            EarlyStopping(
+            RelativeEarlyStopping(
                 monitor=monitor,
                 patience=estimator.n_iter_no_change,
                 threshold=estimator.tol,

@@ -3,6 +3,16 @@
 import numpy as np
 import scipy.sparse as sp
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# Rows are read in chunks of about this many values, so that memory stays
+# bounded for memory-mapped arrays larger than RAM, however wide their rows.
+_CHUNK_VALUES = 2**20
+
+
+def _chunk_rows(X):
+    return max(1, _CHUNK_VALUES // max(1, X.shape[1]))
+
 
 def fit_scaling(X):
     """Per-feature centre and one global scale for the network's input.
@@ -30,17 +40,25 @@ def fit_scaling(X):
     """
     if sp.issparse(X):
         center = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-        mean_of_squares = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
-        mean_variance = np.clip(mean_of_squares - center**2, 0.0, None).mean()
+        with np.errstate(over="ignore"):
+            mean_of_squares = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
+            mean_variance = np.clip(mean_of_squares - center**2, 0.0, None).mean()
     else:
         center, mean_variance = _chunked_center_and_mean_variance(X)
     scale = float(np.sqrt(mean_variance))
-    if not np.isfinite(scale) or scale <= np.finfo(np.float32).tiny:
+    largest = max(scale, float(np.abs(center).max(initial=0.0)))
+    if not largest <= _FLOAT32_MAX:
+        raise ValueError(
+            "X holds values too large for the network, which computes in float32 "
+            f"(largest {_FLOAT32_MAX:.3g}): its spread or mean is {largest:.3g}. "
+            "Divide X by a constant first."
+        )
+    if scale <= np.finfo(np.float32).tiny:
         scale = 1.0
     return center, scale
 
 
-def _chunked_center_and_mean_variance(X, chunk_rows=8192):
+def _chunked_center_and_mean_variance(X):
     """Per-feature mean and mean per-feature variance, a chunk of rows at a time.
 
     Chunks keep memory bounded for memory-mapped arrays larger than RAM. The
@@ -48,14 +66,22 @@ def _chunked_center_and_mean_variance(X, chunk_rows=8192):
     not float64's sixteen.
     """
     n_samples, n_features = X.shape
+    chunk_rows = _chunk_rows(X)
     total = np.zeros(n_features, dtype=np.float64)
     for start in range(0, n_samples, chunk_rows):
         total += X[start : start + chunk_rows].sum(axis=0, dtype=np.float64)
     center = total / n_samples
     squared_deviation = 0.0
     for start in range(0, n_samples, chunk_rows):
-        deviations = (X[start : start + chunk_rows] - center.astype(X.dtype)).ravel()
-        squared_deviation += float(np.dot(deviations, deviations))
+        with np.errstate(over="ignore"):
+            deviations = (X[start : start + chunk_rows] - center.astype(X.dtype)).ravel()
+            chunk_squares = float(np.dot(deviations, deviations))
+        if not np.isfinite(chunk_squares):
+            # Squares of float32 beyond 1.8e19 overflow float32, not float64.
+            deviations = (X[start : start + chunk_rows].astype(np.float64) - center).ravel()
+            with np.errstate(over="ignore"):
+                chunk_squares = float(np.dot(deviations, deviations))
+        squared_deviation += chunk_squares
     return center, squared_deviation / (n_samples * n_features)
 
 
@@ -67,7 +93,8 @@ def lies_in_unit_interval(X):
     if sp.issparse(X):
         return bool(values.min() >= 0.0 and values.max() <= 1.0)
     low, high = np.inf, -np.inf
-    for start in range(0, X.shape[0], 8192):
-        chunk = X[start : start + 8192]
+    chunk_rows = _chunk_rows(X)
+    for start in range(0, X.shape[0], chunk_rows):
+        chunk = X[start : start + chunk_rows]
         low, high = min(low, chunk.min()), max(high, chunk.max())
     return bool(low >= 0.0 and high <= 1.0)

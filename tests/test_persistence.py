@@ -1,0 +1,327 @@
+"""save and load: model files that hold data only, and survive tampering with a clear error."""
+
+import json
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_array_equal
+from safetensors import safe_open
+from safetensors.torch import save_file
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
+
+import sk_autoencoder
+from sk_autoencoder import (
+    AutoencoderTransformer,
+    ConvAutoencoderTransformer,
+    VariationalAutoencoderTransformer,
+    load,
+    save,
+)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+FAST = dict(n_components=3, max_iter=2, random_state=0, device="cpu")
+ESTIMATORS = [
+    AutoencoderTransformer(hidden_layer_sizes=(8,), early_stopping=True, **FAST),
+    ConvAutoencoderTransformer(image_shape=(1, 8, 8), channels=(4,), **FAST),
+    VariationalAutoencoderTransformer(hidden_layer_sizes=(8,), **FAST),
+]
+
+
+@pytest.fixture(scope="module")
+def X():
+    return load_digits().data[:200].astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def fitted(X):
+    return AutoencoderTransformer(hidden_layer_sizes=(8,), **FAST).fit(X)
+
+
+@pytest.fixture
+def saved(fitted, tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(fitted, path)
+    return path
+
+
+def read_model_file(path):
+    with safe_open(path, framework="pt") as file:
+        metadata = file.metadata()
+        tensors = {key: file.get_tensor(key) for key in file.keys()}
+    return metadata, json.loads(metadata["config"]), tensors
+
+
+def write_model_file(path, metadata, config, tensors):
+    save_file(tensors, path, metadata={**metadata, "config": json.dumps(config)})
+
+
+def pickle_payload(marker):
+    """Pickled bytes that create the file ``marker`` when unpickled."""
+
+    class Payload:
+        def __reduce__(self):
+            return open, (str(marker), "w")
+
+    return pickle.dumps(Payload())
+
+
+def test_public_api_exports_save_and_load():
+    assert {"save", "load"} <= set(sk_autoencoder.__all__)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_loaded_estimator_gives_identical_outputs(estimator, X, tmp_path):
+    estimator.fit(X)
+    path = tmp_path / "model.safetensors"
+    save(estimator, path)
+    loaded = load(path)
+    assert type(loaded) is type(estimator)
+    assert loaded.get_params() == estimator.get_params()
+    codes = estimator.transform(X)
+    assert_array_equal(loaded.transform(X), codes)
+    assert_array_equal(loaded.inverse_transform(codes), estimator.inverse_transform(codes))
+    assert_array_equal(loaded.score_samples(X), estimator.score_samples(X))
+    assert_array_equal(loaded.mean_, estimator.mean_)
+    assert loaded.mean_.dtype == estimator.mean_.dtype
+    for name in ("n_features_in_", "n_components_", "scale_", "loss_", "loss_curve_", "n_iter_"):
+        assert getattr(loaded, name) == getattr(estimator, name), name
+
+
+def test_loaded_variational_autoencoder_samples_identically(X, tmp_path):
+    estimator = VariationalAutoencoderTransformer(hidden_layer_sizes=(8,), **FAST).fit(X)
+    save(estimator, tmp_path / "vae.safetensors")
+    loaded = load(tmp_path / "vae.safetensors")
+    assert_array_equal(loaded.sample(5, random_state=0), estimator.sample(5, random_state=0))
+
+
+def test_training_goes_on_after_loading_as_without_saving(X, tmp_path):
+    estimator = AutoencoderTransformer(hidden_layer_sizes=(8,), **FAST).fit(X)
+    save(estimator, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    # Equal only if the optimizer's moments, the seed and the epoch count
+    # were restored: each drives the next epoch's updates.
+    estimator.partial_fit(X)
+    loaded.partial_fit(X)
+    assert_array_equal(loaded.transform(X), estimator.transform(X))
+    assert loaded.loss_curve_ == estimator.loss_curve_
+
+
+def test_float64_feature_names_and_output_config_survive(X, tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X.astype(np.float64), columns=[f"pixel{i}" for i in range(64)])
+    estimator = AutoencoderTransformer(hidden_layer_sizes=(), **FAST).fit(frame)
+    estimator.set_output(transform="pandas")
+    save(estimator, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    assert_array_equal(loaded.feature_names_in_, estimator.feature_names_in_)
+    assert loaded.hidden_layer_sizes == ()
+    codes = loaded.transform(frame)
+    assert isinstance(codes, pd.DataFrame) and codes.dtypes.iloc[0] == np.float64
+    assert_array_equal(codes.to_numpy(), estimator.transform(frame).to_numpy())
+
+
+def test_load_never_unpickles(saved, monkeypatch, X, fitted):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("load must not unpickle")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, forbidden)
+    monkeypatch.setattr(torch, "load", forbidden)
+    assert_array_equal(load(saved).transform(X), fitted.transform(X))
+
+
+def test_pickle_file_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(pickle_payload(marker))
+    with pytest.raises(ValueError, match="not a safetensors model file"):
+        load(path)
+    assert not marker.exists()
+
+
+def test_torch_save_file_is_refused(tmp_path):
+    path = tmp_path / "model.pt"
+    torch.save({"weight": torch.zeros(2)}, path)
+    with pytest.raises(ValueError, match="not a safetensors model file"):
+        load(path)
+
+
+def test_pickle_inside_the_header_is_refused_without_running_it(saved, tmp_path):
+    marker = tmp_path / "pwned"
+    metadata, config, tensors = read_model_file(saved)
+    metadata["config"] = pickle_payload(marker).decode("latin-1")
+    save_file(tensors, saved, metadata=metadata)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load(saved)
+    # A payload smuggled into a value stays a string.
+    config["params"]["activation"] = pickle_payload(marker).decode("latin-1")
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="invalid parameters.*activation"):
+        load(saved)
+    assert not marker.exists()
+
+
+def test_safetensors_file_of_another_library_is_refused(tmp_path):
+    path = tmp_path / "other.safetensors"
+    save_file({"weight": torch.zeros(2)}, path)
+    with pytest.raises(ValueError, match="not an sk_autoencoder model file"):
+        load(path)
+
+
+@pytest.mark.parametrize("name", ["Pipeline", "os.system", "BaseAutoencoder", None])
+def test_unknown_class_is_refused(saved, name):
+    metadata, config, tensors = read_model_file(saved)
+    config["class"] = name
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="not one of sk_autoencoder's estimators"):
+        load(saved)
+
+
+@pytest.mark.parametrize("version", ["", "one", "²", "-1"])
+def test_format_version_that_is_no_number_is_refused(saved, version):
+    metadata, config, tensors = read_model_file(saved)
+    metadata["format_version"] = version
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="format version .* is not a number"):
+        load(saved)
+
+
+def test_newer_format_version_is_refused(saved):
+    metadata, config, tensors = read_model_file(saved)
+    metadata["format_version"] = "99"
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="newer sk_autoencoder.*format 99"):
+        load(saved)
+
+
+def test_weight_of_wrong_shape_is_refused(saved):
+    metadata, config, tensors = read_model_file(saved)
+    name = next(key for key in tensors if key.startswith("module.") and key.endswith("weight"))
+    tensors[name] = torch.zeros(tensors[name].shape[0] + 1, tensors[name].shape[1])
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="weight .* has shape"):
+        load(saved)
+
+
+def test_missing_or_extra_weights_are_refused(saved):
+    metadata, config, tensors = read_model_file(saved)
+    tensors["module.extra"] = torch.zeros(1)
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="do not fit the model.*unexpected.*extra"):
+        load(saved)
+
+
+def test_parameters_that_change_the_architecture_are_refused(saved):
+    metadata, config, tensors = read_model_file(saved)
+    config["params"]["hidden_layer_sizes"] = {"__type__": "tuple", "items": [9]}
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="has shape"):
+        load(saved)
+
+
+def test_optimizer_state_of_wrong_shape_is_refused(saved):
+    metadata, config, tensors = read_model_file(saved)
+    tensors["optimizer.0.exp_avg"] = torch.zeros(3, 3, 3)
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match="optimizer tensor 'optimizer.0.exp_avg'"):
+        load(saved)
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("transform", 1, "would hide"),
+        ("__class__", 1, "not a fitted attribute"),
+        ("net_", 1, "not a fitted attribute"),
+        ("mean_", [1.0, 2.0], "mean_ is missing or invalid"),
+        ("scale_", -1.0, "scale_ is missing or invalid"),
+        ("code_", {"__type__": "pickle", "data": "gASV"}, "unsupported value"),
+        ("code_", {"__type__": "ndarray", "dtype": "object", "shape": [1], "data": [1]}, "type"),
+        ("code_", {"__type__": "ndarray", "dtype": "V8", "shape": [1], "data": [1]}, "dtype"),
+        ("code_", {"__type__": "ndarray", "dtype": "int8", "shape": [9], "data": [1]}, "shape"),
+        ("code_", {"__type__": "ndarray", "dtype": "int8", "shape": [1], "data": [999]}, "int8"),
+        ("code_", {"__type__": "device", "value": "cuda; import os"}, "unsupported value"),
+    ],
+)
+def test_tampered_attributes_are_refused(saved, name, value, message):
+    metadata, config, tensors = read_model_file(saved)
+    config["attributes"][name] = value
+    write_model_file(saved, metadata, config, tensors)
+    with pytest.raises(ValueError, match=message):
+        load(saved)
+
+
+def test_cuda_model_loads_on_a_cpu_only_machine(fitted, X, tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    # What a model trained on a GPU looks like once its tensors are saved
+    # (save moves them to the CPU): device parameter and device_ say CUDA.
+    trained_on_gpu = load_copy(fitted, tmp_path)
+    trained_on_gpu.set_params(device="cuda")
+    trained_on_gpu.device_ = torch.device("cuda")
+    save(trained_on_gpu, tmp_path / "gpu.safetensors")
+    loaded = load(tmp_path / "gpu.safetensors")
+    assert loaded.device_ == torch.device("cpu")
+    assert_array_equal(loaded.transform(X), fitted.transform(X))
+    with pytest.raises(ValueError, match="CUDA"):
+        load(tmp_path / "gpu.safetensors", device="cuda")
+
+
+def load_copy(estimator, tmp_path):
+    save(estimator, tmp_path / "copy.safetensors")
+    return load(tmp_path / "copy.safetensors")
+
+
+class Recorder(Callback):
+    pass
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        ({"callbacks": [Recorder()]}, "callbacks"),
+        ({"net_params": {"optimizer": torch.optim.SGD}}, "net_params"),
+        ({"random_state": np.random.RandomState(0)}, "random_state"),
+    ],
+)
+def test_parameters_that_are_not_data_are_refused_at_save(fitted, tmp_path, params, name):
+    estimator = load_copy(fitted, tmp_path).set_params(**params)
+    with pytest.raises(TypeError, match=f"Cannot save parameter {name}="):
+        save(estimator, tmp_path / "model.safetensors")
+
+
+def test_data_like_net_params_are_saved(X, tmp_path):
+    estimator = AutoencoderTransformer(
+        hidden_layer_sizes=(), net_params={"optimizer__weight_decay": 0.01}, **FAST
+    ).fit(X)
+    loaded = load_copy(estimator, tmp_path)
+    assert loaded.net_params == {"optimizer__weight_decay": 0.01}
+    assert loaded.net_.optimizer_.param_groups[0]["weight_decay"] == 0.01
+
+
+def test_unfitted_or_foreign_estimators_are_refused_at_save(tmp_path):
+    with pytest.raises(NotFittedError):
+        save(AutoencoderTransformer(), tmp_path / "model.safetensors")
+
+    class Custom(AutoencoderTransformer):
+        pass
+
+    with pytest.raises(TypeError, match="estimators of sk_autoencoder"):
+        save(Custom(), tmp_path / "model.safetensors")
+
+
+@pytest.mark.parametrize("dump, restore", [(pickle.dumps, pickle.loads), (None, None)])
+def test_pickle_and_joblib_keep_working(X, tmp_path, dump, restore):
+    # verbose=1 once left an unpicklable progress bar on the fitted net.
+    estimator = AutoencoderTransformer(hidden_layer_sizes=(8,), verbose=1, **FAST).fit(X)
+    if dump is None:
+        joblib.dump(estimator, tmp_path / "model.joblib")
+        restored = joblib.load(tmp_path / "model.joblib")
+    else:
+        restored = restore(dump(estimator))
+    assert_array_equal(restored.transform(X), estimator.transform(X))

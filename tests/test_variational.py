@@ -1,0 +1,226 @@
+"""VariationalAutoencoderTransformer: posterior-mean codes, samples and the ELBO."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sk_autoencoder import VariationalAutoencoderTransformer
+from sk_autoencoder._callbacks import RelativeEarlyStopping
+from sk_autoencoder._losses import gaussian_negative_log_likelihood
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def fast(**params):
+    """A VAE small enough for a test."""
+    defaults = dict(
+        n_components=2, hidden_layer_sizes=(16,), max_iter=3, random_state=0, device="cpu"
+    )
+    return VariationalAutoencoderTransformer(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300], y[:300]
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    """A VAE trained long enough to model the digits (about 1 s)."""
+    return fast(hidden_layer_sizes=(64,), batch_size=30, learning_rate_init=3e-3, max_iter=20).fit(
+        digits[0]
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_variational_outputs_keep_float_dtype(digits, dtype):
+    X = digits[0].astype(dtype)
+    vae = fast().fit(X)
+    codes = vae.transform(X)
+    assert codes.shape == (300, 2) and codes.dtype == dtype
+    assert vae.inverse_transform(codes).shape == X.shape
+    assert vae.inverse_transform(codes).dtype == dtype
+    assert vae.score_samples(X).shape == (300,) and vae.score_samples(X).dtype == dtype
+    samples = vae.sample(5, random_state=0)
+    assert samples.shape == (5, 64) and samples.dtype == dtype
+
+
+def test_variational_transform_is_the_posterior_mean(fitted, digits):
+    X = digits[0]
+    module = fitted.net_.module_
+    with torch.no_grad():
+        mean, _ = module.posterior(module.standardize(torch.as_tensor(X, dtype=torch.float32)))
+    assert_allclose(fitted.transform(X.astype(np.float32)), mean.numpy(), rtol=1e-6, atol=1e-6)
+    assert_array_equal(fitted.transform(X), fitted.transform(X))
+
+
+def test_variational_sample_is_reproducible_and_decodes_prior_draws(fitted):
+    first = fitted.sample(4, random_state=3)
+    assert_array_equal(first, fitted.sample(4, random_state=3))
+    assert not np.array_equal(first, fitted.sample(4, random_state=4))
+    codes = np.random.RandomState(3).standard_normal((4, 2))
+    assert_allclose(first, fitted.inverse_transform(codes), rtol=1e-12)
+
+
+def test_variational_samples_lie_in_the_data_range(digits):
+    X = digits[0] / 16.0
+    vae = fast(max_iter=5).fit(X)
+    assert vae.loss_ == "bce"
+    samples = vae.sample(50, random_state=0)
+    assert samples.min() >= 0.0 and samples.max() <= 1.0
+
+
+@pytest.mark.parametrize("n_samples, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError)])
+def test_variational_sample_rejects_bad_n_samples(fitted, n_samples, error):
+    with pytest.raises(error, match="n_samples"):
+        fitted.sample(n_samples)
+
+
+@pytest.mark.parametrize("method", ["sample", "transform", "score_samples"])
+def test_variational_use_before_fit_raises_not_fitted(method):
+    arguments = (3,) if method == "sample" else (np.zeros((2, 4)),)
+    with pytest.raises(NotFittedError):
+        getattr(fast(), method)(*arguments)
+
+
+def test_variational_score_is_the_mean_elbo(fitted, digits):
+    X = digits[0]
+    scores = fitted.score_samples(X)
+    assert np.isfinite(scores).all()
+    assert_allclose(fitted.score(X), scores.mean(), rtol=1e-12)
+
+
+def test_variational_score_samples_do_not_depend_on_the_other_rows(fitted, digits):
+    X = digits[0]
+    assert_allclose(fitted.score_samples(X[:7]), fitted.score_samples(X)[:7], rtol=1e-10)
+
+
+def test_variational_elbo_is_in_the_original_units(digits):
+    # Scaling the data by 10 leaves the network's inputs, hence its training,
+    # unchanged; a density in the original units drops by log(10) per feature.
+    X = digits[0]
+    vae = fast().fit(X)
+    vae_scaled = fast().fit(10 * X)
+    assert_allclose(
+        vae_scaled.score_samples(10 * X),
+        vae.score_samples(X) - 64 * np.log(10),
+        rtol=1e-5,
+    )
+
+
+def test_variational_bernoulli_elbo_is_below_zero(digits):
+    # A Bernoulli likelihood of values in [0, 1] is at most 1, and KL >= 0.
+    vae = fast(loss="bce").fit(digits[0] / 16.0)
+    assert (vae.score_samples(digits[0] / 16.0) < 0).all()
+
+
+def test_variational_elbo_matches_its_definition_for_one_row(fitted, digits):
+    # Recompute the ELBO of one row with its own posterior draws: the fixed
+    # draws of score_samples give a value within Monte Carlo error of it.
+    x = torch.as_tensor(digits[0][:1], dtype=torch.float64)
+    module = fitted._inference_module(np.float64)
+    with torch.no_grad():
+        mean, log_var = module.posterior(module.standardize(x))
+        codes = mean + torch.exp(0.5 * log_var) * torch.randn(20_000, 2, dtype=torch.float64)
+        nll = gaussian_negative_log_likelihood(
+            module.decoder(codes), module.standardize(x).expand(20_000, -1), module.noise_variance
+        )
+        kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum()
+        elbo = -(nll.mean() + kl) - 64 * torch.log(module.scale)
+    assert_allclose(fitted.score_samples(digits[0][:1])[0], elbo.item(), rtol=2e-3)
+
+
+def test_variational_gaussian_noise_variance_is_fitted_to_the_data(fitted, digits):
+    # The likelihood's variance starts at 1 (scaled units) and must follow the
+    # reconstruction error, or the KL term would swamp the reconstruction.
+    X = digits[0]
+    module = fitted.net_.module_
+    noise_variance = float(module.noise_variance)
+    reconstruction_mse = np.mean((fitted.inverse_transform(fitted.transform(X)) - X) ** 2)
+    assert noise_variance < 0.9
+    assert 0.5 < noise_variance * fitted.scale_**2 / reconstruction_mse < 2.0
+
+
+def test_variational_elbo_beats_pca_log_likelihood_on_digits(fitted, digits):
+    # Probabilistic PCA is the linear-Gaussian VAE: a nonlinear one with the
+    # same code size must bound a higher likelihood (-167 against -176 here).
+    X = digits[0]
+    assert fitted.score(X) > PCA(n_components=2).fit(X).score(X) + 3
+
+
+def test_variational_beta_reaches_the_loss(digits):
+    vae = fast(beta=4.0).fit(digits[0])
+    assert vae.net_.criterion_.beta == 4.0
+    assert "noise" not in vae.get_params() and "sparsity" not in vae.get_params()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"beta": -1.0}, "beta"),
+        ({"n_components": 0.5}, "n_components"),
+        ({"n_components": 65}, "n_components=65 must be <= the number of features"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
+        ({"loss": "l1"}, "loss"),
+    ],
+)
+def test_variational_bad_parameters_get_an_error_naming_them(digits, params, message):
+    with pytest.raises(ValueError, match=message):
+        fast(**params).fit(digits[0])
+
+
+def test_variational_same_random_state_gives_bit_identical_output(digits):
+    X = digits[0]
+    first = fast(random_state=7).fit(X)
+    second = fast(random_state=7).fit(X)
+    assert_array_equal(first.transform(X), second.transform(X))
+    assert_array_equal(first.score_samples(X), second.score_samples(X))
+    assert not np.array_equal(first.transform(X), fast(random_state=8).fit(X).transform(X))
+
+
+def test_variational_sparse_input_gives_dense_results(fitted, digits):
+    X = digits[0]
+    X_sparse = sp.csr_matrix(X)
+    assert_allclose(fitted.transform(X_sparse), fitted.transform(X), rtol=1e-12)
+    assert_allclose(fitted.score_samples(X_sparse), fitted.score_samples(X), rtol=1e-12)
+    # Training reads a sparse batch's rows in another order, so the posterior
+    # draws land on other rows: compare what does not depend on them.
+    from_sparse = fast().fit(X_sparse)
+    assert_allclose(from_sparse.mean_, X.mean(axis=0), rtol=1e-12)
+    assert np.isfinite(from_sparse.score_samples(X_sparse)).all()
+
+
+def test_variational_pickle_round_trip_gives_identical_output(fitted, digits):
+    X = digits[0]
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(restored.transform(X), fitted.transform(X))
+    assert_array_equal(restored.score_samples(X), fitted.score_samples(X))
+    assert_array_equal(restored.sample(3, random_state=0), fitted.sample(3, random_state=0))
+
+
+def test_variational_grid_search_in_a_pipeline_in_two_processes(digits):
+    X, y = digits
+    pipeline = make_pipeline(fast(), LogisticRegression(max_iter=200))
+    search = GridSearchCV(
+        pipeline, {"variationalautoencodertransformer__beta": [0.5, 1.0]}, cv=2, n_jobs=2
+    ).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_early_stopping_threshold_holds_for_negative_losses():
+    # A Gaussian negative log-likelihood can be negative: a worse epoch than
+    # the best must not count as an improvement.
+    stopping = RelativeEarlyStopping(threshold=1e-2)
+    assert_allclose(stopping._calc_new_threshold(-100.0), -101.0)
+    assert_allclose(stopping._calc_new_threshold(100.0), 99.0)
