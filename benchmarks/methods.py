@@ -141,7 +141,7 @@ register(Method("Isomap", make_isomap, max_train_samples=5000))
 # "AE deep" by its regulariser alone.
 # ---------------------------------------------------------------------------
 
-QUICK_EPOCHS = 15
+QUICK_EPOCHS = 10
 
 
 def _dense_autoencoder(**variant):
@@ -163,3 +163,30 @@ register(Method("AE sparse", _dense_autoencoder(sparsity=1e-4), max_fit_repeats=
 register(Method("AE contractive", _dense_autoencoder(contraction=1e-4), max_fit_repeats=1))
 register(Method("AE pca-init", _dense_autoencoder(init="pca"), max_fit_repeats=1))
 register(Method("AE ordered", _dense_autoencoder(init="pca", ordered=True), max_fit_repeats=1))
+
+
+QUICK_CONV_EPOCHS = 3
+
+
+def make_conv_autoencoder(n_components, dataset, quick, random_state):
+    from sk_autoencoder import ConvAutoencoderTransformer
+
+    params = dict(
+        n_components=n_components, image_shape=dataset.image_shape, random_state=random_state
+    )
+    if quick:
+        params["max_iter"] = QUICK_CONV_EPOCHS
+    return ConvAutoencoderTransformer(**params)
+
+
+def make_variational_autoencoder(n_components, dataset, quick, random_state):
+    from sk_autoencoder import VariationalAutoencoderTransformer
+
+    params = dict(n_components=n_components, random_state=random_state)
+    if quick:
+        params["max_iter"] = QUICK_EPOCHS
+    return VariationalAutoencoderTransformer(**params)
+
+
+register(Method("Conv AE", make_conv_autoencoder, needs_images=True, max_fit_repeats=1))
+register(Method("VAE", make_variational_autoencoder, max_fit_repeats=1))

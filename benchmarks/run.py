@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from benchmarks import metrics
@@ -190,6 +191,7 @@ def _settings(args, datasets, methods, repeats, duration_seconds):
         "repeats": repeats,
         "quick": args.quick,
         "seed": args.seed,
+        "threads": args.threads,
         "duration_seconds": duration_seconds,
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
@@ -263,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="random_state of the methods (default: %(default)s); data splits are fixed",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for torch and for BLAS alike (default: the libraries' own, one per "
+        "core); on a busy machine 1 avoids the collapse of two threads sharing one core",
+    )
     return parser
 
 
@@ -299,6 +308,14 @@ def main(argv=None) -> int:
     if repeats < 1:
         parser.error("--repeats must be positive")
     methods = _select_methods(parser, args.methods)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error("--threads must be positive")
+        # Both libraries get the same budget, so the comparison is of the methods.
+        import torch
+
+        torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
 
     print(EXPECTED_DURATION, file=sys.stderr)
     start = time.perf_counter()

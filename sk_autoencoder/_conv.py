@@ -100,8 +100,10 @@ class ConvAutoencoderTransformer(BaseAutoencoder):
         Mini-batch size; "auto" is ``min(200, n_samples)``.
     learning_rate_init : float, default=1e-3
         Adam's learning rate.
-    max_iter : int, default=100
-        Maximum number of epochs.
+    max_iter : int, default=30
+        Maximum number of epochs. Lower than the dense estimator's 100: an
+        epoch of convolutions costs about ten times more, and on MNIST the
+        error is within a few percent of its plateau by epoch 30.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
         loss stops improving and keep the weights of the best epoch.
@@ -208,7 +210,7 @@ class ConvAutoencoderTransformer(BaseAutoencoder):
         contraction=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=100,
+        max_iter=30,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -10,7 +10,7 @@ import pytest
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
-from benchmarks import datasets
+from benchmarks import datasets, methods
 from benchmarks.datasets import DatasetError, load_mnist10k, load_user_data, read_idx
 from benchmarks.methods import METHODS, Method
 from benchmarks.metrics import squared_error_per_sample
@@ -42,6 +42,24 @@ def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
     numbers = [record[field] for field in FIELDS[3:-1]]
     assert all(math.isfinite(number) for number in numbers), record
     assert "| digits" in capsys.readouterr().out
+
+
+def test_benchmarks_run_every_autoencoder_end_to_end(tmp_path, monkeypatch, one_torch_thread):
+    # Two epochs are enough to show the whole path works, not to compete.
+    monkeypatch.setattr(methods, "QUICK_EPOCHS", 2)
+    monkeypatch.setattr(methods, "QUICK_CONV_EPOCHS", 1)
+    autoencoders = [name for name in METHODS if name.startswith(("AE", "Conv", "VAE"))]
+    argv = ["--datasets", "digits", "--methods", *autoencoders, "--n-components", "2"]
+    argv += ["--quick", "--out", str(tmp_path)]
+
+    assert main(argv) == 0
+
+    records = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert [record["method"] for record in records] == autoencoders
+    for record in records:
+        assert math.isfinite(record["sq_error_per_sample"]), record
+        assert 0 < record["knn_accuracy"] <= 1 and 0 < record["trustworthiness"] <= 1
+    assert (tmp_path / "maps_2d_digits.png").stat().st_size > 0
 
 
 def test_benchmarks_main_reports_skipped_code_size(tmp_path):
