@@ -7,6 +7,7 @@ renderer, without pyplot: no display and no global backend state are needed.
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 PANEL_WIDTH = 4.2
@@ -32,9 +33,23 @@ def _unique(values):
     return list(dict.fromkeys(values))
 
 
-def _method_colors(records):
-    """One colour per method, the same in every figure of the run."""
-    return {method: f"C{i}" for i, method in enumerate(_unique(r["method"] for r in records))}
+MARKERS = "osD^vP*Xp<>h"
+
+
+def _method_styles(records):
+    """One colour and marker per method, the same in every figure of the run.
+
+    tab20 keeps a dozen methods apart where the default cycle repeats after
+    ten; PCA, the reference every other method is read against, is black.
+    """
+    methods = [method for method in _unique(r["method"] for r in records) if method != "PCA"]
+    styles = {"PCA": {"color": "black", "marker": "o"}}
+    for index, method in enumerate(methods):
+        styles[method] = {
+            "color": colormaps["tab20"](index % 20),
+            "marker": MARKERS[index % len(MARKERS)],
+        }
+    return styles
 
 
 def _measured(records, *fields):
@@ -46,7 +61,7 @@ def plot_error_vs_code_size(records, path: Path) -> Path | None:
     measured = _measured(records, "sq_error_per_sample")
     if not measured:
         return None
-    colors = _method_colors(records)
+    styles = _method_styles(records)
     dataset_names = _unique(r["dataset"] for r in measured)
     figure, axes = _panels(len(dataset_names), "Held-out reconstruction error")
     for ax, dataset_name in zip(axes, dataset_names, strict=True):
@@ -58,7 +73,8 @@ def plot_error_vs_code_size(records, path: Path) -> Path | None:
                 if r["method"] == method
             )
             n_components, errors = zip(*points, strict=True)
-            ax.plot(n_components, errors, "o-", color=colors[method], label=method)
+            line_style = "--" if method == "PCA" else "-"
+            ax.plot(n_components, errors, line_style, label=method, **styles[method])
         code_sizes = sorted({r["n_components"] for r in in_dataset})
         ax.set_xscale("log", base=2)
         ax.set_xticks(code_sizes, [str(size) for size in code_sizes])
@@ -77,7 +93,7 @@ def plot_error_vs_fit_time(records, path: Path) -> Path | None:
     measured = _measured(records, "sq_error_per_sample", "fit_seconds")
     if not measured:
         return None
-    colors = _method_colors(records)
+    styles = _method_styles(records)
     dataset_names = _unique(r["dataset"] for r in measured)
     figure, axes = _panels(len(dataset_names), "Reconstruction error against fit time")
     for ax, dataset_name in zip(axes, dataset_names, strict=True):
@@ -86,7 +102,7 @@ def plot_error_vs_fit_time(records, path: Path) -> Path | None:
             points = [r for r in in_dataset if r["method"] == method]
             seconds = [r["fit_seconds"] for r in points]
             errors = [r["sq_error_per_sample"] for r in points]
-            ax.scatter(seconds, errors, color=colors[method], label=method)
+            ax.scatter(seconds, errors, label=method, **styles[method])
             for r in points:
                 ax.annotate(
                     str(r["n_components"]),
