@@ -126,11 +126,15 @@ class Autoencoder(nn.Module):
     def _target(self, X):
         return X if self.loss == "bce" else self.standardize(X)
 
+    def _decoder_input(self, code):
+        """The code as the decoder sees it in a training forward pass."""
+        return code
+
     def forward(self, X):
         encoder_input = self._encoder_input(X)
         code = self.encoder(encoder_input)
         return AutoencoderOutput(
-            reconstruction=self.decoder(code),
+            reconstruction=self.decoder(self._decoder_input(code)),
             target=self._target(X),
             code=code,
             encoder_input=encoder_input,
@@ -411,12 +415,5 @@ class OrderedAutoencoder(Autoencoder):
             errors.append((X - reconstruction).pow(2).flatten(1).sum(dim=1))
         return torch.stack(errors, dim=1)
 
-    def forward(self, X):
-        encoder_input = self._encoder_input(X)
-        code = self.encoder(encoder_input)
-        return AutoencoderOutput(
-            reconstruction=self.decoder(nested_dropout(code, self.prefix_sizes)),
-            target=self._target(X),
-            code=code,
-            encoder_input=encoder_input,
-        )
+    def _decoder_input(self, code):
+        return nested_dropout(code, self.prefix_sizes)
