@@ -7,7 +7,6 @@ it with a skorch net. Transforming runs the module in batches without
 autograd.
 """
 
-import copy
 import threading
 from abc import abstractmethod
 from contextlib import contextmanager
@@ -21,26 +20,24 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.decomposition import PCA
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sk_autoencoder._batching import map_in_batches
-from sk_autoencoder._losses import nested_prefix_sizes
-from sk_autoencoder._modules import (
-    Autoencoder,
-    OrderedAutoencoder,
-    start_as_pca,
-    with_linear_paths,
+from sk_autoencoder._batching import TrainRows
+from sk_autoencoder._floor import (
+    PCAStatistics,
+    aligned_signs,
+    beats_baseline,
+    fit_pca,
+    update_incremental_pca,
+    validation_split,
 )
+from sk_autoencoder._inference import map_rows, score_rows
+from sk_autoencoder._losses import nested_prefix_sizes
+from sk_autoencoder._modules import Autoencoder, OrderedAutoencoder, with_affine_paths
 from sk_autoencoder._net import build_net
 from sk_autoencoder._scaling import fit_scaling, lies_in_unit_interval
-
-# Rows per inference batch are capped so that a batch holds about this many
-# values: large enough to keep matrix products efficient, small enough that
-# transforming a million rows needs no more memory than a few megabytes.
-_INFERENCE_BATCH_VALUES = 2**21
 
 # Code units fitted when ``n_components`` is a fraction of variance to
 # explain (at most the number of features): as wide as the last hidden layer
@@ -95,18 +92,46 @@ def check_layer_sizes(hidden_layer_sizes, name="hidden_layer_sizes"):
     return tuple(int(size) for size in sizes)
 
 
+# What a PCA user reaches for and an autoencoder lacks, and what to use instead.
+_PCA_ATTRIBUTE_HINTS = {
+    "components_": (
+        "the decoder is a nonlinear network, not a matrix of components. Decode codes "
+        "with inverse_transform; the PCA the network started from is scikit-learn's "
+        "PCA(n_components).fit(X).components_."
+    ),
+    "explained_variance_ratio_": (
+        "an autoencoder's code units are not ordered by variance unless it is fitted "
+        "with ordered=True, which gives explained_variance_ratio_ and error_curve(X). "
+        "score(X) gives the mean reconstruction error."
+    ),
+    "explained_variance_": (
+        "the code units carry no variance of their own; fit with ordered=True for "
+        "explained_variance_ratio_, or use error_curve(X)."
+    ),
+    "singular_values_": "the network has no singular values; see error_curve(X) with ordered=True.",
+    "noise_variance_": (
+        "a deterministic autoencoder has no noise model; VariationalAutoencoderTransformer "
+        "has a Gaussian likelihood, and score_samples gives its ELBO."
+    ),
+}
+
+
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class of the autoencoder transformers; not for direct use.
 
     Subclasses define ``__init__`` (storing parameters only) and
     :meth:`_build_module`, and may refine :meth:`_check_training_data` and
-    :meth:`_criterion_params`.
+    :meth:`_criterion_params`. A subclass whose network starts as PCA says so
+    in :meth:`_starts_as_pca` and sets the start in :meth:`_start_from_pca`;
+    the base then holds rows out, keeps the best state from epoch 0 on, and
+    falls back to PCA where the network does not beat it on those rows.
     """
 
     _parameter_constraints: dict = {
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="neither"),
+            None,
         ],
         "init": [StrOptions({"pca", "random"})],
         "ordered": ["boolean"],
@@ -133,13 +158,37 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _build_module(self, n_features, center, scale, loss):
         """The untrained torch module for data with ``n_features`` columns."""
 
+    def _starts_as_pca(self):
+        """Whether the network starts as PCA and PCA is its floor (with ``loss_`` resolved)."""
+        return False
+
+    def _start_from_pca(self, statistics, first):
+        """Set the module's fixed affine paths from :class:`PCAStatistics`.
+
+        ``first`` is True when the network is fresh (its last layers are then
+        zeroed, so it computes PCA exactly), False when a stream updates the
+        paths of a network in training.
+        """
+        raise NotImplementedError
+
     def _criterion_params(self):
         """Extra parameters of the loss beyond the shared regularisers."""
         return {}
 
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: say what to use instead of
+        # the PCA attributes an autoencoder does not have.
+        if name in _PCA_ATTRIBUTE_HINTS:
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute {name!r}: {_PCA_ATTRIBUTE_HINTS[name]}"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _check_training_data(self, X):
         """Estimator-specific checks of validated training data."""
         n_features = X.shape[1]
+        if self.n_components is None:
+            return
         if isinstance(self.n_components, Real) and not isinstance(self.n_components, Integral):
             if not getattr(self, "ordered", False):
                 raise ValueError(
@@ -170,8 +219,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             The fitted estimator.
         """
         X = self._validate_training_data(X, reset=True)
-        self._initialize(X)
-        self._train(X, epochs=self.max_iter)
+        self._initialize(X, streaming=False)
+        self._train(X, epochs=self.max_iter, streaming=False)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -179,8 +228,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Train for one more pass over ``X``.
 
         The first call initialises the network and the internal scaling from
-        this first ``X``; later calls keep them. Useful for streaming data or
-        data larger than memory.
+        this first ``X``; later calls keep the scaling. Useful for streaming
+        data or data larger than memory. A network that starts as PCA follows
+        an ``IncrementalPCA`` of the chunks seen so far, and after each call
+        it is used only if it beats that PCA on the chunk's held-out rows.
 
         Parameters
         ----------
@@ -197,8 +248,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         first_call = not hasattr(self, "net_")
         X = self._validate_training_data(X, reset=first_call)
         if first_call:
-            self._initialize(X)
-        self._train(X, epochs=1)
+            self._initialize(X, streaming=True)
+        elif "incremental_pca_" in vars(self):
+            # Started by partial_fit: the PCA follows the stream. After fit,
+            # the network keeps the PCA of the data it was fitted on.
+            self._follow_incremental_pca(X)
+        self._train(X, epochs=1, streaming=True)
         return self
 
     def _validate_training_data(self, X, reset):
@@ -212,39 +267,65 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
         )
 
-    def _initialize(self, X):
-        """Fit the scaling, then build and initialise the network."""
+    def _resolve_loss(self, X):
+        """``loss_`` for ``loss`` and the training data."""
+        loss = self.loss
+        if loss == "auto":
+            loss = "bce" if lies_in_unit_interval(X) else "mse"
+        if loss == "bce" and not lies_in_unit_interval(X):
+            raise ValueError(
+                "loss='bce' needs training data in [0, 1]; use loss='mse' or "
+                "loss='auto' for data outside that range."
+            )
+        return loss
+
+    def _initialize(self, X, streaming):
+        """Fit the scaling, then build the network and start it (as PCA, where it starts so)."""
         n_samples, n_features = X.shape
         self.device_ = resolve_device(self.device)
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         center, self.scale_ = fit_scaling(X)
         self.mean_ = center.astype(X.dtype)
-        starts_as_pca = getattr(self, "init", "random") == "pca"
-        if starts_as_pca and self.loss == "bce":
-            raise ValueError(
-                "init='pca' starts from PCA's reconstruction, the optimum of the squared "
-                "error, which a sigmoid output cannot reproduce; use loss='mse' or "
-                "loss='auto' with init='pca', or init='random' with loss='bce'."
-            )
-        if self.loss == "auto":
-            bce = lies_in_unit_interval(X) and not starts_as_pca
-            self.loss_ = "bce" if bce else "mse"
-        else:
-            self.loss_ = self.loss
-        if self.loss_ == "bce" and not lies_in_unit_interval(X):
-            raise ValueError(
-                "loss='bce' needs training data in [0, 1]; use loss='mse' or "
-                "loss='auto' for data outside that range."
-            )
+        self.loss_ = self._resolve_loss(X)
+        self.n_components_ = self._n_code_units(n_features)
         batch_size = min(200, n_samples) if self.batch_size == "auto" else self.batch_size
         self._build_net(n_features, center, batch_size)
-        if starts_as_pca:
-            start_as_pca(self.net_.module_, self._pca_components(X))
-        self.n_components_ = self._n_code_units(n_features)
         self.loss_curve_ = []
         if self.early_stopping:
             self.validation_loss_curve_ = []
         self.n_iter_ = 0
+        vars(self).pop("incremental_pca_", None)
+        if not self._starts_as_pca():
+            return
+        n_units = self._n_code_units(n_features)
+        if streaming:
+            self.incremental_pca_ = None
+            self._follow_incremental_pca(X)
+        else:
+            pca = fit_pca(X, n_units, self._seed, center, self.scale_)
+            self._start_from_pca(PCAStatistics.from_pca(pca, n_units), first=True)
+
+    def _follow_incremental_pca(self, X):
+        """Update the stream's ``IncrementalPCA`` with ``X`` and move the network's PCA onto it."""
+        first = self.incremental_pca_ is None
+        n_units = self._n_code_units(self.n_features_in_)
+        pca, self.incremental_pca_ = update_incremental_pca(
+            self.incremental_pca_, X, n_units, self._center(), self.scale_
+        )
+        if pca is None:
+            return
+        statistics = PCAStatistics.from_pca(pca, n_units)
+        if not first:
+            previous = self.net_.module_.decoder.weight.T.cpu().numpy()
+            statistics.components = aligned_signs(statistics.components, previous)
+        self._start_from_pca(statistics, first=first)
+
+    def _center(self):
+        """The internal scaling's centre in float64, as the network holds it."""
+        return self.net_.module_.center.cpu().numpy()
+
+    def _holds_out_rows(self):
+        return self.early_stopping or self._starts_as_pca()
 
     def _build_net(self, n_features, center, batch_size):
         """Build ``net_`` around a freshly initialised module, without training.
@@ -255,20 +336,46 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """
         with seeded_torch(self._seed, self.device_):
             module = self._build_module(n_features, center, self.scale_, self.loss_)
-            module.needs_input_gradient = self.contraction > 0
+            module.needs_input_gradient = self._criterion_params().get("contraction", 0) > 0
             self.net_ = build_net(
                 self,
                 module,
                 loss=self.loss_,
                 batch_size=batch_size,
                 device=self.device_,
+                center=np.asarray(center, dtype=np.float64),
+                scale=self.scale_,
+                validated=self._holds_out_rows(),
                 criterion_params=self._criterion_params(),
             )
             self.net_.initialize()
 
-    def _train(self, X, epochs):
-        """Run ``epochs`` epochs and record the losses of those that finished."""
+    def _callback(self, name):
+        return dict(self.net_.callbacks_).get(name)
+
+    def _train(self, X, epochs, streaming):
+        """Run ``epochs`` epochs and record the losses of those that finished.
+
+        With held-out rows (the PCA floor, or ``early_stopping``), the net
+        trains on the other rows only; a fit keeps the best validated state,
+        and falls back to its PCA start unless the network beats it on the
+        held-out rows; a streaming step uses the network only where it beats
+        the stream's PCA on the chunk's held-out rows.
+        """
         n_epochs_before = len(self.net_.history)
+        split = None
+        if self._holds_out_rows():
+            # The same positions of a chunk of the same size are held out in
+            # every pass of a stream, so no pass trains on them.
+            split = validation_split(X.shape[0], self.validation_fraction, self._seed)
+        guard = self._callback("validation")
+        self.net_.train_split = None if split is None else TrainRows(split[0])
+        if guard is not None:
+            guard.watch(None, None) if split is None else guard.watch(X, split[1])
+        if streaming and self._starts_as_pca():
+            # Validate the network itself; the switch is decided after the step.
+            self.net_.module_.use_network(True)
+        self._callback("learning_rate").plan(None if streaming else epochs)
         # Each call draws fresh shuffles and noise, reproducibly: the seed
         # depends on how far training has gone.
         with seeded_torch(self._seed + n_epochs_before, self.device_):
@@ -276,13 +383,42 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         finished = [row for row in self.net_.history[n_epochs_before:] if "train_loss" in row]
         self.loss_curve_ += [row["train_loss"] for row in finished]
         if self.early_stopping:
-            self.validation_loss_curve_ += [row["valid_loss"] for row in finished]
+            self.validation_loss_curve_ += [row.get("valid_loss", np.nan) for row in finished]
         self.n_iter_ += len(finished)
+        if split is not None and self._starts_as_pca():
+            if streaming:
+                self._use_network_if_it_beats_pca(guard, X, split[1])
+            else:
+                self._keep_network_if_it_beats_pca(guard)
+        elif guard is not None and split is not None:
+            guard.finish(self.net_, keep_best=True)
         if getattr(self, "ordered", False):
             self._fit_ordering(X)
 
+    def _keep_network_if_it_beats_pca(self, guard):
+        """After a fit: keep the best state only if it beats PCA on the held-out rows."""
+        keep = beats_baseline(guard.best_scores_, guard.initial_scores_)
+        guard.finish(self.net_, keep_best=keep)
+        self.pca_validation_error_ = -float(np.mean(guard.initial_scores_))
+        self.validation_error_ = -float(np.mean(guard.best_scores_))
+
+    def _use_network_if_it_beats_pca(self, guard, X, valid_positions):
+        """After a streaming step: use the network only if it beats the stream's PCA."""
+        guard.finish(self.net_, keep_best=True)
+        module = self.net_.module_
+        module.use_network(True)
+        network_scores = score_rows(module, X, self.device_, valid_positions)
+        module.use_network(False)
+        pca_scores = score_rows(module, X, self.device_, valid_positions)
+        keep = beats_baseline(network_scores, pca_scores)
+        module.use_network(keep)
+        self.pca_validation_error_ = -float(np.mean(pca_scores))
+        self.validation_error_ = -float(np.mean(network_scores if keep else pca_scores))
+
     def _n_code_units(self, n_features):
-        """Width of the code the network learns: ``n_components``, or a cap for a fraction."""
+        """Width of the code the network learns: ``n_components``, all features, or a cap."""
+        if self.n_components is None:
+            return n_features
         if isinstance(self.n_components, Integral):
             return int(self.n_components)
         return min(n_features, MAX_FRACTION_COMPONENTS)
@@ -293,28 +429,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Subclasses build their encoder and decoder and finish :meth:`_build_module`
         here. The architecture depends on the parameters alone, never on the
         data, so that :func:`sk_autoencoder.load` rebuilds it before loading
-        weights; the data enter in :meth:`_initialize` (:func:`start_as_pca`).
+        weights; the data enter in :meth:`_initialize` (:meth:`_start_from_pca`).
         """
         n_units = self._n_code_units(n_features)
-        if self.init == "pca":
-            encoder, decoder = with_linear_paths(encoder, decoder, n_features, n_units)
-        common = dict(center=center, scale=scale, loss=loss, noise=noise)
+        starts_as_pca = self.init == "pca"
+        if starts_as_pca:
+            encoder, decoder = with_affine_paths(encoder, decoder, n_features, n_units, n_units)
+        common = dict(center=center, scale=scale, loss=loss, noise=noise, clip_output=starts_as_pca)
         if self.ordered:
             return OrderedAutoencoder(
                 encoder, decoder, prefix_sizes=nested_prefix_sizes(n_units), **common
             )
         return Autoencoder(encoder, decoder, **common)
-
-    def _pca_components(self, X):
-        """PCA's components of ``X``, one row per code unit (zero rows past PCA's rank)."""
-        n_samples, n_features = X.shape
-        n_units = self._n_code_units(n_features)
-        n_pca = min(n_units, n_samples, n_features)
-        components = np.zeros((n_units, n_features))
-        if n_samples > 1:
-            pca = PCA(n_components=n_pca, random_state=self._seed).fit(X)
-            components[:n_pca] = pca.components_
-        return components
 
     def _fit_ordering(self, X):
         """``explained_variance_ratio_`` on the training data, and the code size for a fraction.
@@ -371,29 +497,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _n_features_out(self):
         return self.n_components_
 
-    def _inference_module(self, dtype):
-        """The trained module in eval mode, computing in ``dtype``.
-
-        The network trains in float32. For float64 input it is evaluated in
-        float64 on a copy, so results do not depend on how rows are batched
-        and float64 users get float64 arithmetic, as PCA gives them.
-        """
-        module = self.net_.module_
-        if dtype == np.float64:
-            module = copy.deepcopy(module).double()
-        return module.eval()
-
     def _map_rows(self, method_name, X, n_outputs):
         """Apply ``module.<method_name>`` to ``X`` batch by batch."""
-        module = self._inference_module(X.dtype)
-        batch_size = max(1, min(X.shape[0], _INFERENCE_BATCH_VALUES // max(X.shape[1], n_outputs)))
-        return map_in_batches(
-            getattr(module, method_name),
-            X,
-            n_outputs=n_outputs,
-            dtype=X.dtype,
-            device=self.device_,
-            batch_size=batch_size,
+        return map_rows(
+            self.net_.module_, method_name, X, n_outputs=n_outputs, device=self.device_
         )
 
     def transform(self, X):

@@ -7,11 +7,16 @@ an index into it. Sparse matrices and memory-mapped arrays stay where they are
 and are densified one batch at a time.
 """
 
+import copy
 import mmap
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+
+# Rows scaled at a time in float64 (see :func:`scaled_rows`): bounds the
+# temporary memory for large arrays.
+_SCALING_CHUNK_VALUES = 2**20
 
 
 def is_memory_mapped(X):
@@ -34,8 +39,27 @@ def rows_to_tensor(X, device, dtype=torch.float32):
     return torch.as_tensor(X, dtype=dtype).to(device)
 
 
+def scaled_rows(X, center, scale):
+    """``(X - center) / scale`` as float32, computed in float64 a chunk of rows at a time.
+
+    Scaling before the cast to float32 keeps the digits that a large offset
+    would take: a column of values near 1e6 that vary by 0.01 keeps its
+    variation, which float32 values of the raw column would round away.
+    """
+    chunk_rows = max(1, _SCALING_CHUNK_VALUES // max(1, X.shape[1]))
+    scaled = np.empty(X.shape, dtype=np.float32)
+    for start in range(0, X.shape[0], chunk_rows):
+        chunk = X[start : start + chunk_rows]
+        chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
+        scaled[start : start + chunk_rows] = (chunk.astype(np.float64) - center) / scale
+    return scaled
+
+
 class RowDataset:
     """The rows of ``X``, served a batch at a time; skorch's ``dataset``.
+
+    Batches come in the network's units: centred by ``center`` and divided
+    by ``scale``, in float64 before the cast to float32.
 
     Parameters
     ----------
@@ -45,23 +69,28 @@ class RowDataset:
         Ignored; an autoencoder's target is its input.
     device : str or torch.device
         Where batches are delivered.
+    center : ndarray of shape (n_features,)
+        Subtracted from every row.
+    scale : float
+        Divides every centred row.
     """
 
-    def __init__(self, X, y=None, *, device="cpu"):
+    def __init__(self, X, y=None, *, device="cpu", center=0.0, scale=1.0):
         self.X = X
         self.device = device
+        self.center = np.asarray(center, dtype=np.float64)
+        self.scale = float(scale)
         self.indices = None
         self._tensor = None
         if not (sp.issparse(X) or is_memory_mapped(X)):
-            self._tensor = rows_to_tensor(X, device)
+            self._tensor = rows_to_tensor(scaled_rows(X, self.center, self.scale), device)
 
     def __len__(self):
         return self.X.shape[0] if self.indices is None else len(self.indices)
 
     def subset(self, positions):
         """The rows at ``positions`` (of this dataset), sharing storage."""
-        child = object.__new__(RowDataset)
-        child.__dict__.update(self.__dict__)
+        child = copy.copy(self)
         positions = torch.as_tensor(positions, dtype=torch.long)
         child.indices = positions if self.indices is None else self.indices[positions]
         return child
@@ -75,7 +104,8 @@ class RowDataset:
         # Sorted indices read memory-mapped files and CSR rows in order; the
         # order of rows inside a batch does not matter to a mean loss.
         sorted_positions = np.sort(positions.numpy())
-        return rows_to_tensor(self.X[sorted_positions], self.device)
+        rows = scaled_rows(self.X[sorted_positions], self.center, self.scale)
+        return rows_to_tensor(rows, self.device)
 
 
 class BatchIterator:
@@ -102,23 +132,18 @@ class BatchIterator:
             yield X_batch, X_batch
 
 
-class HoldOut:
-    """Random train/validation split of a :class:`RowDataset`; skorch's ``train_split``."""
+class TrainRows:
+    """skorch's ``train_split``: train on the rows at ``positions`` only.
 
-    def __init__(self, validation_fraction):
-        self.validation_fraction = validation_fraction
+    The estimator holds its validation rows out itself and scores them in
+    its own callback, so skorch gets no validation set.
+    """
+
+    def __init__(self, positions):
+        self.positions = positions
 
     def __call__(self, dataset, y=None, **fit_params):
-        n_samples = len(dataset)
-        n_valid = int(round(self.validation_fraction * n_samples))
-        if n_valid < 1 or n_valid >= n_samples:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves no "
-                f"training or no validation sample out of n_samples={n_samples}; "
-                "use more samples or set early_stopping=False."
-            )
-        order = torch.randperm(n_samples)
-        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+        return dataset.subset(self.positions), None
 
 
 def map_in_batches(function, X, *, n_outputs, dtype, device, batch_size):

@@ -3,9 +3,12 @@
 import math
 import warnings
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback, EarlyStopping
 from tqdm.auto import tqdm
+
+from sk_autoencoder._inference import score_rows
 
 
 class EpochProgressBar(Callback):
@@ -30,19 +33,94 @@ class EpochProgressBar(Callback):
         del self.bar_
 
 
+def _copy_state(module, into=None):
+    """A copy of ``module``'s state; into the tensors of ``into`` when given (no allocation)."""
+    state = module.state_dict()
+    if into is None:
+        return {name: tensor.detach().clone() for name, tensor in state.items()}
+    for name, tensor in state.items():
+        into[name].copy_(tensor)
+    return into
+
+
+class ValidationGuard(Callback):
+    """Keeps the state that scores best on held-out rows, the starting state included.
+
+    Before the first epoch it scores the module as it stands (for an
+    autoencoder that starts as PCA, PCA itself) and keeps a copy; after every
+    epoch it scores again, records the mean negative score as ``valid_loss``
+    in the history, and keeps a copy of the best state. At the end of
+    training the best state is loaded, so training never returns a state that
+    does worse on the held-out rows than the one it started from.
+
+    The estimator names the held-out rows with :meth:`watch` before each
+    training call; they are read a batch at a time, and forgotten at the end
+    of the call, so a fitted net holds no data.
+    """
+
+    def __init__(self, device="cpu"):
+        self.device = device
+
+    def watch(self, X, positions):
+        """Score the rows of ``X`` (user units) at ``positions`` in the next training call.
+
+        ``X`` None: the next call is not validated.
+        """
+        self.X_valid_ = X
+        self.positions_ = positions
+
+    def _scores(self, net):
+        return score_rows(net.module_, self.X_valid_, self.device, self.positions_)
+
+    def on_train_begin(self, net, **kwargs):
+        self.active_ = getattr(self, "X_valid_", None) is not None
+        if not self.active_:
+            return
+        self.initial_scores_ = self.best_scores_ = self._scores(net)
+        self.initial_state_ = _copy_state(net.module_)
+        self.best_state_ = None
+        self.best_epoch_ = len(net.history)
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.active_:
+            return
+        scores = self._scores(net)
+        net.history.record("valid_loss", -float(np.mean(scores)))
+        if np.mean(scores) > np.mean(self.best_scores_):
+            self.best_scores_ = scores
+            self.best_state_ = _copy_state(net.module_, into=self.best_state_)
+            self.best_epoch_ = len(net.history)
+
+    def on_train_end(self, net, **kwargs):
+        if not self.active_:
+            return
+        net.module_.load_state_dict(self.best_state_ or self.initial_state_)
+        self.X_valid_ = self.positions_ = self.best_state_ = None
+
+    def finish(self, net, keep_best=True):
+        """Keep the best state (``keep_best``) or go back to the initial one; drop the copies."""
+        if not keep_best:
+            net.module_.load_state_dict(self.initial_state_)
+            self.best_scores_ = self.initial_scores_
+        self.initial_state_ = None
+
+
 class DivergenceGuard(Callback):
     """Stops training when the loss stops being finite, and keeps the best weights.
 
-    After every epoch whose ``monitor`` loss is the best so far, the module's
-    weights are copied. A non-finite batch loss stops training (skorch treats a
-    ``KeyboardInterrupt`` raised by a callback as a request to stop) and
-    restores that copy. If no epoch finished, nothing worth keeping exists and
-    training fails with an error naming the learning rate.
+    A non-finite batch loss stops training (skorch treats a
+    ``KeyboardInterrupt`` raised by a callback as a request to stop). With
+    ``keep_best``, the weights of every epoch whose ``monitor`` loss is the
+    best so far are copied, and that copy is restored; without it another
+    callback (:class:`ValidationGuard`) restores the best state. If no epoch
+    finished and no state was kept, nothing worth keeping exists and training
+    fails with an error naming the learning rate.
     """
 
-    def __init__(self, learning_rate, monitor="train_loss"):
+    def __init__(self, learning_rate, monitor="train_loss", keep_best=True):
         self.learning_rate = learning_rate
         self.monitor = monitor
+        self.keep_best = keep_best
 
     def on_train_begin(self, net, **kwargs):
         self.best_loss_ = math.inf
@@ -51,16 +129,10 @@ class DivergenceGuard(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, self.monitor]
-        if not loss < self.best_loss_:
+        if not (self.keep_best and loss < self.best_loss_):
             return
         self.best_loss_ = loss
-        state = net.module_.state_dict()
-        if self.best_state_ is None:
-            self.best_state_ = {name: tensor.detach().clone() for name, tensor in state.items()}
-        else:
-            # Copy into the same buffers: no allocation, once per improving epoch.
-            for name, tensor in state.items():
-                self.best_state_[name].copy_(tensor)
+        self.best_state_ = _copy_state(net.module_, into=self.best_state_)
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if training and not math.isfinite(loss.item()):
@@ -71,20 +143,56 @@ class DivergenceGuard(Callback):
         if not self.diverged_:
             return
         n_epochs = len(net.history) - 1
-        if self.best_state_ is None:
+        if self.keep_best and self.best_state_ is None:
             raise ValueError(
                 "Training diverged: the loss became non-finite during the first "
                 f"epoch. Lower learning_rate_init (now {self.learning_rate})."
             )
-        net.module_.load_state_dict(self.best_state_)
+        if self.keep_best:
+            net.module_.load_state_dict(self.best_state_)
+            self.best_state_ = None
+        kept = (
+            f"the weights of the best epoch ({self.monitor} {self.best_loss_:.4g}) were"
+            if self.keep_best
+            else "the best state on the held-out rows (valid_loss) was"
+        )
         warnings.warn(
             f"Training diverged: the loss became non-finite after {n_epochs} "
-            f"epoch(s); the weights of the best epoch ({self.monitor} "
-            f"{self.best_loss_:.4g}) were kept. Lower learning_rate_init (now "
+            f"epoch(s); {kept} kept. Lower learning_rate_init (now "
             f"{self.learning_rate}) to train further.",
             ConvergenceWarning,
             stacklevel=2,
         )
+
+
+class CosineLearningRate(Callback):
+    """Anneals the learning rate from the net's ``lr`` to zero along a half cosine.
+
+    Over the epochs of one training call (:meth:`plan`); a call planned with
+    None epochs, such as a streaming ``partial_fit`` step, keeps the rate
+    constant. Measured on MNIST at code sizes 8 and 32, annealing reaches a
+    few percent lower held-out error than a constant rate in the same epochs.
+    """
+
+    def plan(self, n_epochs):
+        """Anneal over the next training call's ``n_epochs`` epochs (None: constant rate)."""
+        self.n_epochs_ = n_epochs
+
+    def _set(self, net, learning_rate):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = learning_rate
+
+    def on_train_begin(self, net, **kwargs):
+        self.epoch_ = 0
+        self.learning_rate_ = net.lr
+        self._set(net, net.lr)
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epoch_ += 1
+        n_epochs = getattr(self, "n_epochs_", None)
+        if n_epochs:
+            progress = min(self.epoch_ / n_epochs, 1.0)
+            self._set(net, 0.5 * self.learning_rate_ * (1.0 + math.cos(math.pi * progress)))
 
 
 class RelativeEarlyStopping(EarlyStopping):

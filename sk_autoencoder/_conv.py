@@ -6,7 +6,9 @@ from numbers import Integral
 from sklearn.utils._param_validation import Interval
 
 from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
+from sk_autoencoder._floor import PCAStartMixin
 from sk_autoencoder._modules import conv_stacks
+from sk_autoencoder._regularisers import RegularisersMixin
 
 
 def resolve_image_shape(image_shape, n_features):
@@ -49,7 +51,7 @@ def check_kernel_sizes(kernel_size, n_layers):
     return tuple(int(size) for size in sizes)
 
 
-class ConvAutoencoderTransformer(BaseAutoencoder):
+class ConvAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
     """Convolutional autoencoder for images, as a scikit-learn transformer.
 
     It takes flat rows, ``(n_samples, C * H * W)``, like any transformer, so
@@ -203,7 +205,7 @@ class ConvAutoencoderTransformer(BaseAutoencoder):
         kernel_size=3,
         activation="relu",
         loss="auto",
-        init="random",
+        init="pca",
         ordered=False,
         noise=0.0,
         sparsity=0.0,

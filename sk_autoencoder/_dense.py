@@ -1,10 +1,12 @@
 """Dense (multi-layer perceptron) autoencoder."""
 
 from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
+from sk_autoencoder._floor import PCAStartMixin
 from sk_autoencoder._modules import dense_stack
+from sk_autoencoder._regularisers import RegularisersMixin
 
 
-class AutoencoderTransformer(BaseAutoencoder):
+class AutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
     """Dense autoencoder as a scikit-learn transformer, a drop-in for PCA.
 
     The encoder maps each row through ``hidden_layer_sizes`` to a linear code
@@ -152,7 +154,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="auto",
-        init="random",
+        init="pca",
         ordered=False,
         noise=0.0,
         sparsity=0.0,

@@ -60,7 +60,7 @@ def kl_divergence(mean, log_var):
 # Floor of the likelihood's variance in scaled units (where the data have unit
 # mean variance): a reconstruction this close is exact for any purpose, and
 # the floor keeps the log-density finite when a batch is reconstructed exactly.
-_MIN_NOISE_VARIANCE = 1e-6
+MIN_NOISE_VARIANCE = 1e-6
 
 
 def gaussian_negative_log_likelihood(reconstruction, target, noise_variance):
@@ -92,7 +92,7 @@ def optimal_noise_variance(reconstruction, target):
     either way.
     """
     squared_error = (reconstruction - target).detach().pow(2).mean()
-    return squared_error.clamp_min(_MIN_NOISE_VARIANCE)
+    return squared_error.clamp_min(MIN_NOISE_VARIANCE)
 
 
 def per_sample_objective(output, loss, beta=1.0):

@@ -1,19 +1,23 @@
 """PyTorch modules: encoders, decoders and the autoencoder that joins them.
 
-The estimators build these; nothing here knows about scikit-learn. Every
-autoencoder works on flat rows in the user's units: scaling to the network's
-units happens inside, in :class:`Autoencoder`, so ``encode`` and ``decode``
-are the whole story for transform and inverse_transform.
+The estimators build these; nothing here knows about scikit-learn. Training
+feeds rows already scaled to the network's units (centred per feature and
+divided by one global scale, in float64, before the cast to float32), so a
+large offset costs no precision. ``encode``, ``decode`` and ``score_rows``
+take and give the user's units, so they are the whole story for transform
+and inverse_transform.
 """
 
 import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from sk_autoencoder._losses import (
+    MIN_NOISE_VARIANCE,
     nested_dropout,
     optimal_noise_variance,
     per_sample_objective,
@@ -65,6 +69,47 @@ class AutoencoderOutput:
     noise_variance: torch.Tensor | None = None
 
 
+class AffinePlusNetwork(nn.Module):
+    """A fixed affine map beside trainable parts: ``X @ weight.T + bias + linear(X) + network(X)``.
+
+    The affine map is a pair of float64 buffers, never trained: set to PCA's
+    (:func:`start_as_pca`) it keeps float64 accuracy whatever dtype the
+    network trains in. The trainable ``linear`` map starts at zero, and so
+    does the network's last layer (:func:`start_as_pca`), so the sum starts as
+    the affine map exactly; ``linear`` lets training turn or cancel the fixed
+    map directly, which a ReLU network does only approximately. ``network_on``
+    switches the trainable parts off for inference, leaving the affine map
+    alone: the estimators' fallback to PCA.
+
+    Parameters
+    ----------
+    network : nn.Module
+        Maps ``n_in`` values to ``n_out``.
+    n_in, n_out : int
+        Shape of the affine map.
+    """
+
+    def __init__(self, network, n_in, n_out):
+        super().__init__()
+        self.network = network
+        self.linear = nn.Linear(n_in, n_out, bias=False)
+        nn.init.zeros_(self.linear.weight)
+        self.register_buffer("weight", torch.zeros(n_out, n_in, dtype=torch.float64))
+        self.register_buffer("bias", torch.zeros(n_out, dtype=torch.float64))
+        self.register_buffer("network_on", torch.tensor(True))
+
+    def affine(self, X):
+        return torch.addmm(self.bias.to(X.dtype), X, self.weight.to(X.dtype).T)
+
+    def forward(self, X):
+        output = self.affine(X)
+        # Training always trains the trainable parts; switched off, they are
+        # left out of inference only.
+        if self.training or self.network_on:
+            output = output + self.linear(X) + self.network(X)
+        return output
+
+
 class Autoencoder(nn.Module):
     """An encoder and a decoder around the internal scaling of the data.
 
@@ -82,27 +127,56 @@ class Autoencoder(nn.Module):
     noise : float
         Standard deviation of the Gaussian corruption of the scaled input
         during training (denoising autoencoder).
+    clip_output : bool
+        With "bce": the decoder outputs values in the user's units (as PCA's
+        reconstruction does, so a network that starts as PCA can), clipped to
+        [0, 1]; the cross-entropy sees them clipped a little inside, where
+        its logarithms are finite. Otherwise the decoder outputs logits.
     """
 
-    def __init__(self, encoder, decoder, *, center, scale, loss, noise=0.0):
+    # Margin of the clipped probabilities inside (0, 1) in the cross-entropy.
+    CLIP_MARGIN = 1e-3
+
+    def __init__(self, encoder, decoder, *, center, scale, loss, noise=0.0, clip_output=False):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
-        self.register_buffer("center", torch.as_tensor(center, dtype=torch.float32))
-        self.register_buffer("scale", torch.tensor(float(scale), dtype=torch.float32))
+        # float64, like the affine paths: float64 users get float64 scaling.
+        self.register_buffer("center", torch.as_tensor(center, dtype=torch.float64))
+        self.register_buffer("scale", torch.tensor(float(scale), dtype=torch.float64))
         self.loss = loss
         self.noise = noise
+        self.clip_output = clip_output
         # Set by the trainer when a loss term needs d(code)/d(input).
         self.needs_input_gradient = False
 
+    @torch.no_grad()
+    def use_network(self, on):
+        """Switch the networks beside the fixed affine paths on or off, for inference."""
+        for part in (self.encoder, self.decoder):
+            if isinstance(part, AffinePlusNetwork):
+                part.network_on.fill_(bool(on))
+
     def standardize(self, X):
-        return (X - self.center) / self.scale
+        return (X - self.center.to(X.dtype)) / self.scale.to(X.dtype)
+
+    def unstandardize(self, X_scaled):
+        return X_scaled * self.scale.to(X_scaled.dtype) + self.center.to(X_scaled.dtype)
 
     def to_input_space(self, reconstruction):
         """Map the decoder's output back to the user's units."""
-        if self.loss == "bce":
+        if self.loss == "bce" and not self.clip_output:
             return torch.sigmoid(reconstruction)
-        return reconstruction * self.scale + self.center
+        if self.loss == "bce":
+            return self.unstandardize(reconstruction).clamp(0.0, 1.0)
+        return self.unstandardize(reconstruction)
+
+    def _loss_space(self, reconstruction):
+        """The decoder's training output as the loss reads it (logits for "bce")."""
+        if self.loss == "bce" and self.clip_output:
+            margin = self.CLIP_MARGIN
+            return torch.logit(self.unstandardize(reconstruction).clamp(margin, 1.0 - margin))
+        return reconstruction
 
     def encode(self, X):
         return self.encoder(self.standardize(X))
@@ -115,27 +189,28 @@ class Autoencoder(nn.Module):
         error = X - self.decode(self.encode(X))
         return -error.pow(2).flatten(1).sum(dim=1, keepdim=True)
 
-    def _encoder_input(self, X):
-        encoder_input = self.standardize(X)
+    def _encoder_input(self, X_scaled):
+        encoder_input = X_scaled
         if self.training and self.noise > 0:
             encoder_input = encoder_input + self.noise * torch.randn_like(encoder_input)
         if self.training and self.needs_input_gradient and torch.is_grad_enabled():
             encoder_input = encoder_input.detach().requires_grad_(True)
         return encoder_input
 
-    def _target(self, X):
-        return X if self.loss == "bce" else self.standardize(X)
+    def _target(self, X_scaled):
+        return self.unstandardize(X_scaled) if self.loss == "bce" else X_scaled
 
     def _decoder_input(self, code):
         """The code as the decoder sees it in a training forward pass."""
         return code
 
-    def forward(self, X):
-        encoder_input = self._encoder_input(X)
+    def forward(self, X_scaled):
+        """The training pass over rows already in the network's (scaled) units."""
+        encoder_input = self._encoder_input(X_scaled)
         code = self.encoder(encoder_input)
         return AutoencoderOutput(
-            reconstruction=self.decoder(self._decoder_input(code)),
-            target=self._target(X),
+            reconstruction=self._loss_space(self.decoder(self._decoder_input(code))),
+            target=self._target(X_scaled),
             code=code,
             encoder_input=encoder_input,
         )
@@ -245,13 +320,12 @@ class VariationalAutoencoder(Autoencoder):
     # the last few dozen batches, long enough to average out one batch's
     # noise, short enough to track the decoder as it improves.
     NOISE_MOMENTUM = 0.1
-    # Posterior draws per row for the ELBO in :meth:`score_rows`; antithetic
-    # pairs (eps, -eps) cancel the draws' first-order error.
+    # Least number of posterior draws per row for the ELBO in :meth:`score_rows`.
     N_ELBO_DRAWS = 16
 
     def __init__(self, encoder, decoder, *, center, scale, loss):
         super().__init__(encoder, decoder, center=center, scale=scale, loss=loss)
-        self.register_buffer("noise_variance", torch.tensor(1.0))
+        self.register_buffer("noise_variance", torch.tensor(1.0, dtype=torch.float64))
 
     def posterior(self, encoder_input):
         """Mean and log-variance of the code given scaled rows."""
@@ -261,81 +335,76 @@ class VariationalAutoencoder(Autoencoder):
     def encode(self, X):
         return self.posterior(self.standardize(X))[0]
 
-    def _output(self, X, encoder_input, mean, log_var, standard_normal):
+    def _output(self, X_scaled, encoder_input, mean, log_var, standard_normal):
         """The forward pass for the code ``mean + std * standard_normal``."""
         code = mean + torch.exp(0.5 * log_var) * standard_normal
+        noise_variance = self.noise_variance.to(mean.dtype) if self.loss == "mse" else None
         return AutoencoderOutput(
             reconstruction=self.decoder(code),
-            target=self._target(X),
+            target=self._target(X_scaled),
             code=code,
             encoder_input=encoder_input,
             mean=mean,
             log_var=log_var,
-            noise_variance=self.noise_variance if self.loss == "mse" else None,
+            noise_variance=noise_variance,
         )
 
-    def forward(self, X):
-        encoder_input = self.standardize(X)
-        mean, log_var = self.posterior(encoder_input)
-        output = self._output(X, encoder_input, mean, log_var, torch.randn_like(mean))
+    def forward(self, X_scaled):
+        mean, log_var = self.posterior(X_scaled)
+        output = self._output(X_scaled, X_scaled, mean, log_var, torch.randn_like(mean))
         if self.loss == "mse" and self.training:
             output.noise_variance = optimal_noise_variance(output.reconstruction, output.target)
             with torch.no_grad():
-                self.noise_variance.lerp_(output.noise_variance, self.NOISE_MOMENTUM)
+                self.noise_variance.lerp_(
+                    output.noise_variance.to(self.noise_variance.dtype), self.NOISE_MOMENTUM
+                )
         return output
 
     def score_rows(self, X):
         """ELBO per row, a lower bound of its log-likelihood in the user's units.
 
         The expectation over the posterior is estimated with the same fixed
-        draws for every row, so a row's score does not depend on the other
-        rows or on the batching. For the Gaussian likelihood, the log-density
+        draws for every row (:func:`elbo_draws`), so a row's score does not
+        depend on the other rows or on the batching. For the Gaussian likelihood, the log-density
         of the scaled data is converted to the user's units by the Jacobian of
         the scaling, ``-n_features * log(scale)``.
         """
-        encoder_input = self.standardize(X)
-        mean, log_var = self.posterior(encoder_input)
-        generator = torch.Generator().manual_seed(0)
-        half = torch.randn(
-            self.N_ELBO_DRAWS // 2, mean.shape[1], generator=generator, dtype=torch.float64
-        )
-        draws = torch.cat([half, -half]).to(device=mean.device, dtype=mean.dtype)
+        X_scaled = self.standardize(X)
+        mean, log_var = self.posterior(X_scaled)
+        draws = elbo_draws(mean.shape[1], self.N_ELBO_DRAWS).to(mean.device, mean.dtype)
         negative_elbo = 0.0
         for draw in draws:
-            output = self._output(X, encoder_input, mean, log_var, draw)
+            output = self._output(X_scaled, X_scaled, mean, log_var, draw)
             negative_elbo = negative_elbo + per_sample_objective(output, self.loss)
         elbo = -negative_elbo / len(draws)
         if self.loss == "mse":
-            elbo = elbo - X.shape[1] * torch.log(self.scale)
+            elbo = elbo - X.shape[1] * torch.log(self.scale.to(elbo.dtype))
         return elbo.unsqueeze(1)
 
 
-class LinearPlusNonlinear(nn.Module):
-    """A linear map beside a nonlinear network: ``linear(x) + nonlinear(x)``.
+def elbo_draws(n_components, n_draws):
+    """Fixed standard normal draws whose mean is 0 and whose covariance is exactly I.
 
-    With the linear map set to PCA's and the nonlinear network's last layer
-    zeroed (:func:`start_as_pca`), an encoder and a decoder built of these
-    start as PCA exactly, and training adds nonlinearity only as far as it
-    lowers the loss.
+    Antithetic pairs ``(eps, -eps)`` cancel odd moments; their halves are
+    scaled orthonormal columns, so the draws' second moments are exact. The
+    expectation over a Gaussian posterior of anything quadratic in the code,
+    such as a linear decoder's squared error, is then exact: the ELBO of a
+    linear Gaussian VAE is computed without sampling error. At least
+    ``2 * n_components`` draws are used.
     """
-
-    def __init__(self, linear, nonlinear):
-        super().__init__()
-        self.linear = linear
-        self.nonlinear = nonlinear
-
-    def forward(self, X):
-        return self.linear(X) + self.nonlinear(X)
+    half = max(-(-n_draws // 2), n_components)
+    generator = torch.Generator().manual_seed(0)
+    gaussian = torch.randn(half, n_components, generator=generator, dtype=torch.float64)
+    orthonormal, _ = torch.linalg.qr(gaussian)
+    scaled = orthonormal * math.sqrt(half)
+    return torch.cat([scaled, -scaled])
 
 
-def with_linear_paths(encoder, decoder, n_features, n_components):
-    """``encoder`` and ``decoder`` each beside a bias-free linear map of the same shape.
-
-    No bias: the linear paths act on centred data, as PCA's components do.
-    """
+def with_affine_paths(encoder, decoder, n_features, n_encoder_outputs, n_components):
+    """``encoder`` and ``decoder`` each beside a fixed affine map of the same shape."""
     return (
-        LinearPlusNonlinear(nn.Linear(n_features, n_components, bias=False), encoder),
-        LinearPlusNonlinear(nn.Linear(n_components, n_features, bias=False), decoder),
+        AffinePlusNetwork(encoder, n_features, n_encoder_outputs),
+        AffinePlusNetwork(decoder, n_components, n_features),
     )
 
 
@@ -353,24 +422,100 @@ def _zero_last_layer(network):
             return
 
 
+def _start_trainable_parts_at_zero(module):
+    for part in (module.encoder, module.decoder):
+        part.linear.weight.zero_()
+        _zero_last_layer(part.network)
+
+
 @torch.no_grad()
-def start_as_pca(module, components):
-    """Make ``module`` (built with :func:`with_linear_paths`) compute PCA's reconstruction.
+def set_affine_paths(module, encoder_weight, decoder_weight, encoder_bias=0.0, decoder_bias=0.0):
+    """Set the fixed affine paths of ``module`` (built with :func:`with_affine_paths`).
 
     Parameters
     ----------
     module : Autoencoder
-        Its encoder and decoder are :class:`LinearPlusNonlinear`, and its
+    encoder_weight : ndarray of shape (n_encoder_outputs, n_features)
+    decoder_weight : ndarray of shape (n_features, n_components)
+    encoder_bias : ndarray of shape (n_encoder_outputs,) or float, default=0.0
+    decoder_bias : ndarray of shape (n_features,) or float, default=0.0
+    """
+    for part, weight, bias in (
+        (module.encoder, encoder_weight, encoder_bias),
+        (module.decoder, decoder_weight, decoder_bias),
+    ):
+        part.weight.copy_(torch.as_tensor(weight, dtype=torch.float64))
+        part.bias.copy_(torch.as_tensor(bias, dtype=torch.float64))
+
+
+@torch.no_grad()
+def start_as_pca(module, components):
+    """Make ``module`` (built with :func:`with_affine_paths`) compute PCA's reconstruction.
+
+    Parameters
+    ----------
+    module : Autoencoder
+        Its encoder and decoder are :class:`AffinePlusNetwork`, and its
         internal scaling centres on PCA's mean.
     components : ndarray of shape (n_components, n_features)
         PCA's orthonormal components (rows); rows of zeros where PCA has fewer
         components than the code has units.
     """
-    components = torch.as_tensor(components, dtype=torch.float32, device=module.center.device)
-    module.encoder.linear.weight.copy_(components)
-    module.decoder.linear.weight.copy_(components.T)
-    _zero_last_layer(module.encoder.nonlinear)
-    _zero_last_layer(module.decoder.nonlinear)
+    set_affine_paths(module, components, components.T)
+    _start_trainable_parts_at_zero(module)
+
+
+def ppca_affine_paths(components, explained_variance, noise_variance, offset=0.0):
+    """The affine paths of a linear Gaussian VAE that is probabilistic PCA.
+
+    A linear Gaussian VAE contains probabilistic PCA (Tipping & Bishop,
+    1999): with the decoder ``W = U^T (Lambda - sigma^2)^(1/2)`` and the
+    encoder giving PPCA's exact posterior, ``N(M^-1 W^T x, sigma^2 M^-1)``
+    with ``M = W^T W + sigma^2 = Lambda``, its ELBO is PPCA's log-likelihood.
+
+    Returns
+    -------
+    encoder_weight : ndarray of shape (2 * n_components, n_features)
+        The posterior mean's rows, then zero rows for the log-variance.
+    decoder_weight : ndarray of shape (n_features, n_components)
+    encoder_bias : ndarray of shape (2 * n_components,)
+        For the mean, minus the mean path applied to ``offset``; the
+        posterior's log-variances after.
+    decoder_bias : ndarray of shape (n_features,) or float
+        ``offset``, PPCA's mean relative to the network's centre.
+    noise_variance : float
+        ``sigma^2``, floored where PCA is exact.
+    """
+    noise_variance = max(float(noise_variance), MIN_NOISE_VARIANCE)
+    variance = np.maximum(explained_variance, noise_variance)
+    loading = np.sqrt(variance - noise_variance)
+    mean_weight = (loading / variance)[:, None] * components
+    encoder_weight = np.vstack([mean_weight, 0 * components])
+    mean_bias = -mean_weight @ np.broadcast_to(offset, components.shape[1])
+    encoder_bias = np.concatenate([mean_bias, np.log(noise_variance / variance)])
+    return encoder_weight, components.T * loading, encoder_bias, offset, noise_variance
+
+
+@torch.no_grad()
+def start_as_ppca(module, components, explained_variance, noise_variance):
+    """Make a :class:`VariationalAutoencoder` with affine paths equal probabilistic PCA.
+
+    See :func:`ppca_affine_paths`.
+
+    Parameters
+    ----------
+    module : VariationalAutoencoder
+    components : ndarray of shape (n_components, n_features)
+        PCA's components ``U``, rows of zeros past its rank.
+    explained_variance : ndarray of shape (n_components,)
+        PCA's variances ``Lambda`` in scaled units.
+    noise_variance : float
+        PPCA's ``sigma^2`` in scaled units, the mean discarded variance.
+    """
+    *paths, noise_variance = ppca_affine_paths(components, explained_variance, noise_variance)
+    set_affine_paths(module, *paths)
+    module.noise_variance.fill_(noise_variance)
+    _start_trainable_parts_at_zero(module)
 
 
 class OrderedAutoencoder(Autoencoder):

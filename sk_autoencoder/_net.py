@@ -4,14 +4,17 @@ import copy
 
 import torch
 from skorch import NeuralNet
+from skorch.utils import noop
 
-from sk_autoencoder._batching import BatchIterator, HoldOut, RowDataset
-from sk_autoencoder._callbacks import DivergenceGuard, EpochProgressBar, RelativeEarlyStopping
+from sk_autoencoder._batching import BatchIterator, RowDataset
+from sk_autoencoder._callbacks import (
+    CosineLearningRate,
+    DivergenceGuard,
+    EpochProgressBar,
+    RelativeEarlyStopping,
+    ValidationGuard,
+)
 from sk_autoencoder._losses import AutoencoderLoss
-
-
-def _silent(*args, **kwargs):
-    pass
 
 
 class AutoencoderNet(NeuralNet):
@@ -28,15 +31,19 @@ class AutoencoderNet(NeuralNet):
             super()._set_training(training)
 
 
-def build_net(estimator, module, *, loss, batch_size, device, criterion_params=None):
+def build_net(
+    estimator, module, *, loss, batch_size, device, center, scale, validated, criterion_params=None
+):
     """A skorch net that trains ``module`` as ``estimator``'s parameters say.
 
-    Adam with ``learning_rate_init``; no hidden validation split unless
-    ``early_stopping``; training stops when the monitored loss has not
+    Adam with ``learning_rate_init``, annealed to zero along a cosine over
+    the epochs of a ``fit``; training stops when the monitored loss has not
     improved by a relative ``tol`` for ``n_iter_no_change`` epochs, as
-    ``MLPRegressor`` does; silent unless ``verbose``. The estimator's
-    ``callbacks`` and ``net_params`` come last, so a user can override any of
-    this.
+    ``MLPRegressor`` does; silent unless ``verbose``. With ``validated``, the
+    estimator holds rows out (it sets ``train_split``) and a
+    :class:`~sk_autoencoder._callbacks.ValidationGuard` scores them from
+    epoch 0 on and keeps the best state. The estimator's ``callbacks`` and
+    ``net_params`` come last, so a user can override any of this.
 
     Parameters
     ----------
@@ -50,11 +57,18 @@ def build_net(estimator, module, *, loss, batch_size, device, criterion_params=N
         Resolved batch size.
     device : torch.device
         Resolved device.
+    center, scale
+        The internal scaling, applied to training rows in float64.
+    validated : bool
+        Whether training is validated on held-out rows.
     criterion_params : dict, default=None
         Extra parameters of :class:`~sk_autoencoder._losses.AutoencoderLoss`.
     """
     monitor = "valid_loss" if estimator.early_stopping else "train_loss"
-    callbacks = [
+    callbacks = [("learning_rate", CosineLearningRate())]
+    if validated:
+        callbacks.append(("validation", ValidationGuard(device)))
+    callbacks += [
         (
             "stopping",
             RelativeEarlyStopping(
@@ -62,11 +76,14 @@ def build_net(estimator, module, *, loss, batch_size, device, criterion_params=N
                 patience=estimator.n_iter_no_change,
                 threshold=estimator.tol,
                 threshold_mode="rel",
-                load_best=estimator.early_stopping,
-                sink=print if estimator.verbose else _silent,
+                load_best=False,
+                sink=print if estimator.verbose else noop,
             ),
         ),
-        ("divergence", DivergenceGuard(estimator.learning_rate_init, monitor=monitor)),
+        (
+            "divergence",
+            DivergenceGuard(estimator.learning_rate_init, monitor=monitor, keep_best=not validated),
+        ),
     ]
     if estimator.verbose:
         callbacks.append(("progress", EpochProgressBar(total=estimator.max_iter)))
@@ -78,18 +95,18 @@ def build_net(estimator, module, *, loss, batch_size, device, criterion_params=N
         module=module,
         criterion=AutoencoderLoss,
         criterion__loss=loss,
-        criterion__sparsity=estimator.sparsity,
-        criterion__contraction=estimator.contraction,
         optimizer=torch.optim.Adam,
         lr=estimator.learning_rate_init,
         max_epochs=estimator.max_iter,
         batch_size=batch_size,
         dataset=RowDataset,
         dataset__device=device,
+        dataset__center=center,
+        dataset__scale=scale,
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
         iterator_valid=BatchIterator,
-        train_split=HoldOut(estimator.validation_fraction) if estimator.early_stopping else None,
+        train_split=None,
         callbacks=callbacks,
         device=device,
         verbose=max(0, estimator.verbose - 1),

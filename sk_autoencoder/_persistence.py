@@ -383,7 +383,9 @@ def _rebuild(metadata, tensors, device):
     if not isinstance(batch_size, int) or batch_size < 1:
         raise _CorruptFile(f"batch size {_shorten(batch_size)} is not a positive integer.")
     module_state = _module_state(estimator, tensors)
-    estimator._build_net(estimator.n_features_in_, estimator.mean_, batch_size)
+    # The module's float64 centre, not mean_, which is in the data's dtype.
+    center = module_state["center"].numpy()
+    estimator._build_net(estimator.n_features_in_, center, batch_size)
     net = estimator.net_
     net.module_.load_state_dict(module_state)
     _load_optimizer_state(net.optimizer_, optimizer_config, tensors)

@@ -7,7 +7,14 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
-from sk_autoencoder._modules import VariationalAutoencoder, dense_stack
+from sk_autoencoder._modules import (
+    VariationalAutoencoder,
+    dense_stack,
+    ppca_affine_paths,
+    set_affine_paths,
+    start_as_ppca,
+    with_affine_paths,
+)
 
 
 class VariationalAutoencoderTransformer(BaseAutoencoder):
@@ -148,12 +155,6 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
         "beta": [Interval(Real, 0, None, closed="left")],
     }
 
-    # The shared trainer reads these regularisers of the deterministic
-    # autoencoders; a VAE's regulariser is its KL term, weighed by ``beta``.
-    noise = 0.0
-    sparsity = 0.0
-    contraction = 0.0
-
     def __init__(
         self,
         n_components=2,
@@ -193,15 +194,38 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
         self.callbacks = callbacks
         self.net_params = net_params
 
+    def _starts_as_pca(self):
+        # A Gaussian likelihood contains probabilistic PCA; a Bernoulli one does not.
+        return self.loss_ == "mse"
+
+    def _start_from_pca(self, statistics, first):
+        module = self.net_.module_
+        if first:
+            start_as_ppca(
+                module,
+                statistics.components,
+                statistics.explained_variance,
+                statistics.noise_variance,
+            )
+        else:
+            *paths, _ = ppca_affine_paths(
+                statistics.components,
+                statistics.explained_variance,
+                statistics.noise_variance,
+                statistics.offset,
+            )
+            set_affine_paths(module, *paths)
+
     def _build_module(self, n_features, center, scale, loss):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
-        return VariationalAutoencoder(
-            encoder=dense_stack((n_features, *hidden, 2 * self.n_components), self.activation),
-            decoder=dense_stack((self.n_components, *hidden[::-1], n_features), self.activation),
-            center=center,
-            scale=scale,
-            loss=loss,
-        )
+        n_components = self._n_code_units(n_features)
+        encoder = dense_stack((n_features, *hidden, 2 * n_components), self.activation)
+        decoder = dense_stack((n_components, *hidden[::-1], n_features), self.activation)
+        if loss == "mse":
+            encoder, decoder = with_affine_paths(
+                encoder, decoder, n_features, 2 * n_components, n_components
+            )
+        return VariationalAutoencoder(encoder, decoder, center=center, scale=scale, loss=loss)
 
     def _criterion_params(self):
         return {"beta": self.beta}

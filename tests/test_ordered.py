@@ -68,12 +68,15 @@ def test_error_curve_is_the_error_of_each_prefix(fitted, digits):
 
 
 def test_ordered_prefixes_beat_unordered_ones(digits):
-    # Measured: 0.80 and 0.73 of the unordered prefixes' errors at k = 2 and 4,
-    # 1.37 at the full code after this short training.
-    ordered = dense(batch_size=50).fit(digits)
-    unordered = dense(batch_size=50, ordered=False).fit(digits)
-    for k in (2, 4):
-        assert prefix_error(ordered, digits, k) < 0.9 * prefix_error(unordered, digits, k)
+    # Measured: 0.93, 0.87 and 0.95 of the unordered prefixes' errors at
+    # k = 1, 2 and 4, 1.37 at the full code after this short training. The
+    # two fits differ only in the nested dropout: without it they are equal.
+    # From a random start: starting as PCA, whose units are ordered, the
+    # unordered code's prefixes are good too.
+    ordered = dense(init="random", batch_size=50).fit(digits)
+    unordered = dense(init="random", batch_size=50, ordered=False).fit(digits)
+    for k in (1, 2, 4):
+        assert prefix_error(ordered, digits, k) < 0.97 * prefix_error(unordered, digits, k)
     assert prefix_error(ordered, digits, 8) < 1.6 * prefix_error(unordered, digits, 8)
     curve = ordered.error_curve(digits)
     assert np.all(np.diff(curve) < 0)

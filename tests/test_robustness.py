@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 import sk_autoencoder._batching
+import sk_autoencoder._inference
 from sk_autoencoder import AutoencoderTransformer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -76,7 +77,9 @@ def callback(autoencoder, name):
 
 @pytest.mark.parametrize("at_end, epochs_done", [(False, 2), (True, 3)])
 def test_keyboard_interrupt_leaves_a_usable_model_trained_so_far(X, at_end, epochs_done):
+    # A random start: no held-out rows, so the weights trained so far are kept.
     autoencoder = fast(
+        init="random",
         batch_size=100,
         max_iter=10,
         callbacks=[WeightRecorder(), InterruptInEpoch(at_end=at_end)],
@@ -107,8 +110,19 @@ class PoisonAtEpoch(Callback):
                 next(net.module_.parameters()).fill_(float("nan"))
 
 
+def test_keyboard_interrupt_keeps_the_best_validated_state_with_the_floor(X):
+    autoencoder = fast(batch_size=100, max_iter=10, callbacks=[InterruptInEpoch(at_end=True)])
+    autoencoder.fit(X)
+    assert autoencoder.n_iter_ == 3
+    assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
+    assert np.isfinite(autoencoder.transform(X)).all()
+
+
 def test_divergence_is_reported_and_the_best_validation_weights_are_kept(X):
+    # A random start, whose best epoch is one of the recorded ones (a PCA
+    # start could keep its epoch 0).
     autoencoder = fast(
+        init="random",
         max_iter=10,
         early_stopping=True,
         n_iter_no_change=10,
@@ -194,7 +208,10 @@ def tensor_sizes(monkeypatch):
 def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes):
     autoencoder = memmap_autoencoder().fit(memmap)
     autoencoder.partial_fit(memmap)
-    assert tensor_sizes and max(tensor_sizes) <= 250
+    # Training batches of 250 rows; the held-out rows are scored in inference
+    # batches, bounded by a number of values.
+    inference_rows = sk_autoencoder._inference._INFERENCE_BATCH_VALUES // N_FEATURES
+    assert tensor_sizes and max(tensor_sizes) <= max(250, inference_rows) < N_SAMPLES / 4
     tensor_sizes.clear()
     codes = autoencoder.transform(memmap)
     assert codes.shape == (N_SAMPLES, 4) and codes.dtype == np.float32

@@ -16,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 
 from sk_autoencoder import VariationalAutoencoderTransformer
 from sk_autoencoder._callbacks import RelativeEarlyStopping
+from sk_autoencoder._inference import inference_module
 from sk_autoencoder._losses import gaussian_negative_log_likelihood
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -129,7 +130,7 @@ def test_variational_elbo_matches_its_definition_for_one_row(fitted, digits):
     # Recompute the ELBO of one row with its own posterior draws: the fixed
     # draws of score_samples give a value within Monte Carlo error of it.
     x = torch.as_tensor(digits[0][:1], dtype=torch.float64)
-    module = fitted._inference_module(np.float64)
+    module = inference_module(fitted.net_.module_, np.float64)
     with torch.no_grad():
         mean, log_var = module.posterior(module.standardize(x))
         codes = mean + torch.exp(0.5 * log_var) * torch.randn(20_000, 2, dtype=torch.float64)
@@ -186,7 +187,10 @@ def test_variational_same_random_state_gives_bit_identical_output(digits):
     second = fast(random_state=7).fit(X)
     assert_array_equal(first.transform(X), second.transform(X))
     assert_array_equal(first.score_samples(X), second.score_samples(X))
-    assert not np.array_equal(first.transform(X), fast(random_state=8).fit(X).transform(X))
+    # Bernoulli: a random start, where the seed shows in the result.
+    X = X / 16.0
+    first, third = fast(random_state=7).fit(X), fast(random_state=8).fit(X)
+    assert not np.array_equal(first.transform(X), third.transform(X))
 
 
 def test_variational_sparse_input_gives_dense_results(fitted, digits):

@@ -1,0 +1,203 @@
+"""The PCA floor: start as PCA, validate on held-out rows, fall back to PCA.
+
+An autoencoder whose network starts as PCA (its fixed affine paths carry
+PCA's components and its networks' last layers start at zero) and whose
+training keeps the best validated state from epoch 0 on can only end where
+the held-out rows say it does better than PCA. The pieces here are the data
+side of that promise: which rows are held out, PCA's statistics (from
+scikit-learn's ``PCA``, or ``IncrementalPCA`` when streaming), and the test
+that decides whether the network's gain on the held-out rows is real.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import PCA, IncrementalPCA
+from sklearn.utils import gen_batches
+
+from sk_autoencoder._batching import is_memory_mapped
+from sk_autoencoder._modules import set_affine_paths, start_as_pca
+
+# Values per chunk of rows an IncrementalPCA takes at a time (a megabyte of
+# float32): memory stays bounded for memory-mapped arrays larger than RAM.
+_PCA_CHUNK_VALUES = 2**18
+
+# How many standard errors of the per-row gain the network must beat PCA by
+# on the held-out rows to be kept: a gain within the rows' noise, or one won
+# by picking the best of many epochs on few rows, does not carry over to new
+# rows. About a 2% chance of keeping a network that is no better than PCA.
+GAIN_STANDARD_ERRORS = 2.0
+
+
+def validation_split(n_samples, validation_fraction, seed):
+    """Training and held-out row positions, or None when there are too few rows to hold out.
+
+    At least one row is held out and one kept for training.
+    """
+    if n_samples < 2:
+        return None
+    n_valid = min(max(int(round(validation_fraction * n_samples)), 1), n_samples - 1)
+    order = np.random.RandomState(seed).permutation(n_samples)
+    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+
+def beats_baseline(scores, baseline_scores):
+    """Whether per-row ``scores`` beat ``baseline_scores`` by more than their noise.
+
+    A one-sided paired test: the mean gain must be positive and at least
+    :data:`GAIN_STANDARD_ERRORS` standard errors.
+
+    Parameters
+    ----------
+    scores, baseline_scores : ndarray of shape (n_rows,)
+        Greater is better, row for row on the same held-out rows.
+    """
+    # Scores of float32 data near its largest values can overflow to -inf:
+    # an undefined gain is no gain.
+    with np.errstate(invalid="ignore", over="ignore"):
+        gain = np.asarray(scores, dtype=np.float64) - baseline_scores
+        mean_gain = float(np.mean(gain))
+    if not (np.isfinite(mean_gain) and mean_gain > 0):
+        return False
+    if len(gain) < 2:
+        return True
+    standard_error = float(np.std(gain, ddof=1)) / math.sqrt(len(gain))
+    return mean_gain > GAIN_STANDARD_ERRORS * standard_error
+
+
+class PCAStatistics:
+    """What a network needs to start as PCA, in the network's scaled units.
+
+    Parameters
+    ----------
+    components : ndarray of shape (n_units, n_features)
+        Orthonormal components, rows of zeros past PCA's rank.
+    explained_variance : ndarray of shape (n_units,)
+        Variance along each component (zero past the rank).
+    noise_variance : float
+        Mean variance along the discarded directions (probabilistic PCA's
+        sigma^2).
+    offset : ndarray of shape (n_features,)
+        PCA's mean in scaled units: zero for a fit, where the network centres
+        on the training data's mean too; a stream's incremental mean moves
+        away from the first chunk's, on which the network stays centred.
+    """
+
+    def __init__(self, components, explained_variance, noise_variance, offset):
+        self.components = components
+        self.explained_variance = explained_variance
+        self.noise_variance = noise_variance
+        self.offset = offset
+
+    @classmethod
+    def from_pca(cls, pca, n_units):
+        """From a PCA or IncrementalPCA fitted on scaled rows, padded to ``n_units``."""
+        n_pca, n_features = pca.components_.shape
+        components = np.zeros((n_units, n_features))
+        variance = np.zeros(n_units)
+        components[:n_pca] = pca.components_
+        variance[:n_pca] = pca.explained_variance_
+        return cls(components, variance, float(pca.noise_variance_), pca.mean_)
+
+
+def _scaled(X, center, scale):
+    """Rows of ``X`` in the network's units, in float64."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    return (X.astype(np.float64) - center) / scale
+
+
+def fit_pca(X, n_units, seed, center, scale):
+    """scikit-learn's PCA of ``X`` in the network's units, with up to ``n_units`` components.
+
+    PCA runs on the centred rows divided by ``scale``, in float64: its
+    components are the raw data's, and no variance overflows whatever the
+    data's magnitude. A sparse or memory-mapped ``X`` gets an
+    ``IncrementalPCA`` fed a chunk of rows at a time instead, so that memory
+    stays bounded by a chunk.
+    """
+    n_samples, n_features = X.shape
+    n_pca = min(n_units, n_samples, n_features)
+    if not (sp.issparse(X) or is_memory_mapped(X)):
+        return PCA(n_components=n_pca, random_state=seed).fit(_scaled(X, center, scale))
+    pca = IncrementalPCA(n_components=n_pca)
+    _partial_fit_in_chunks(pca, X, center, scale)
+    return pca
+
+
+def _partial_fit_in_chunks(pca, X, center, scale):
+    """``pca.partial_fit`` over the scaled rows of ``X``, a bounded chunk at a time.
+
+    Chunks of about :data:`_PCA_CHUNK_VALUES` values keep memory bounded
+    however many rows ``X`` has; a last chunk too small for the components is
+    merged into the one before.
+    """
+    n_samples, n_features = X.shape
+    n_pca = pca.n_components
+    chunk_rows = max(2 * n_pca, _PCA_CHUNK_VALUES // n_features)
+    for rows in gen_batches(n_samples, chunk_rows, min_batch_size=n_pca):
+        pca.partial_fit(_scaled(X[rows], center, scale))
+
+
+def update_incremental_pca(state, X, n_units, center, scale):
+    """An ``IncrementalPCA`` of the chunks so far, ``X`` included, and its state.
+
+    The state is the model's fitted attributes as plain data (arrays and
+    numbers), so a streamed estimator saves and loads without pickle. A
+    chunk with fewer rows than components cannot update it and is skipped.
+
+    Parameters
+    ----------
+    state : dict or None
+        :func:`update_incremental_pca`'s previous state; None before the first chunk.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    n_units : int
+    center, scale
+        The network's scaling; the PCA runs in its units.
+
+    Returns
+    -------
+    pca : IncrementalPCA or None
+        None while no chunk was large enough.
+    state : dict or None
+    """
+    n_pca = min(n_units, X.shape[1])
+    pca = IncrementalPCA(n_components=n_pca)
+    for name, value in (state or {}).items():
+        setattr(pca, name, value)
+    if X.shape[0] >= n_pca:
+        _partial_fit_in_chunks(pca, X, center, scale)
+    if not hasattr(pca, "components_"):
+        return None, None
+    fitted = {name: value for name, value in vars(pca).items() if name.endswith("_")}
+    return pca, fitted
+
+
+def aligned_signs(components, previous):
+    """``components`` with each row's sign flipped to agree with ``previous``'s.
+
+    An incremental PCA may flip a component's sign from one chunk to the
+    next; the network, trained on the old codes, would see its code negated.
+    """
+    signs = np.where(np.sum(components * previous, axis=1) < 0, -1.0, 1.0)
+    return components * signs[:, None]
+
+
+class PCAStartMixin:
+    """The ``init`` parameter of a deterministic autoencoder: "pca" makes PCA its floor.
+
+    Mixed into an estimator built on :class:`~sk_autoencoder._base.BaseAutoencoder`,
+    whose encoder and decoder carry fixed affine paths when ``init="pca"``.
+    """
+
+    def _starts_as_pca(self):
+        return self.init == "pca"
+
+    def _start_from_pca(self, statistics, first):
+        module = self.net_.module_
+        components, offset = statistics.components, statistics.offset
+        if first:
+            start_as_pca(module, components)
+        # PCA's code of a row centred on the network's centre is
+        # components @ (x_scaled - offset), decoded back as offset + ...
+        set_affine_paths(module, components, components.T, -components @ offset, offset)

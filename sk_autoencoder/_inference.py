@@ -1,0 +1,80 @@
+"""Running a trained module over rows in batches, without autograd."""
+
+import copy
+
+import numpy as np
+
+from sk_autoencoder._batching import map_in_batches
+
+# Rows per inference batch are capped so that a batch holds about this many
+# values: large enough to keep matrix products efficient, small enough that
+# transforming a million rows needs no more memory than a few megabytes.
+_INFERENCE_BATCH_VALUES = 2**21
+
+
+def inference_module(module, dtype):
+    """``module`` in eval mode, computing in ``dtype``.
+
+    The network trains in float32. For float64 input it is evaluated in
+    float64 on a copy, so results do not depend on how rows are batched and
+    float64 users get float64 arithmetic, as PCA gives them.
+    """
+    if dtype == np.float64:
+        module = copy.deepcopy(module).double()
+    return module.eval()
+
+
+def map_rows(module, method_name, X, *, n_outputs, device):
+    """Apply ``module.<method_name>`` to the rows of ``X`` batch by batch, in X's dtype.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    method_name : str
+        A method of ``module`` from (batch, n_features) to (batch, n_outputs).
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    n_outputs : int
+    device : torch.device
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs), in X's dtype
+    """
+    module = inference_module(module, X.dtype)
+    batch_size = max(1, min(X.shape[0], _INFERENCE_BATCH_VALUES // max(X.shape[1], n_outputs)))
+    return map_in_batches(
+        getattr(module, method_name),
+        X,
+        n_outputs=n_outputs,
+        dtype=X.dtype,
+        device=device,
+        batch_size=batch_size,
+    )
+
+
+def score_rows(module, X, device, positions=None):
+    """Per-row scores of ``module`` (``score_rows``: greater is better) as float64.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    device : torch.device
+    positions : ndarray of int, default=None
+        Score only these rows (sorted); they are read a batch at a time, so
+        held-out rows of a memory-mapped array are never copied whole.
+    """
+    if positions is None:
+        positions = np.arange(X.shape[0])
+    batch_rows = max(1, _INFERENCE_BATCH_VALUES // max(1, X.shape[1]))
+    scores = [
+        map_rows(
+            module,
+            "score_rows",
+            X[positions[start : start + batch_rows]],
+            n_outputs=1,
+            device=device,
+        ).ravel()
+        for start in range(0, len(positions), batch_rows)
+    ]
+    return np.concatenate(scores).astype(np.float64) if scores else np.empty(0)

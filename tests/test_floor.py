@@ -1,0 +1,232 @@
+"""PCA is the floor: the autoencoders start as PCA and never end worse on held-out rows."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_diabetes, load_digits
+from sklearn.decomposition import PCA, IncrementalPCA
+from sklearn.preprocessing import StandardScaler
+
+from sk_autoencoder import (
+    AutoencoderTransformer,
+    ConvAutoencoderTransformer,
+    VariationalAutoencoderTransformer,
+)
+
+
+def dense(**params):
+    defaults = dict(
+        n_components=4, hidden_layer_sizes=(16,), max_iter=3, random_state=0, device="cpu"
+    )
+    return AutoencoderTransformer(**{**defaults, **params})
+
+
+def conv(**params):
+    defaults = dict(
+        n_components=4, image_shape=(8, 8), channels=(4, 8), max_iter=3, random_state=0,
+        device="cpu",
+    )  # fmt: skip
+    return ConvAutoencoderTransformer(**{**defaults, **params})
+
+
+# A zero learning rate runs the training loop without moving a weight: the
+# network as it stands before the first step.
+UNTRAINED = dict(max_iter=1, net_params={"lr": 0.0})
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, _ = load_digits(return_X_y=True)
+    return X[:1200], X[1200:]
+
+
+def squared_error(X, X_reconstructed):
+    return float(((X - X_reconstructed) ** 2).sum(axis=1).mean())
+
+
+def reconstruction(estimator, X):
+    return estimator.inverse_transform(estimator.transform(X))
+
+
+def pca_error(X_train, X_test, n_components):
+    pca = PCA(n_components=n_components).fit(X_train)
+    return squared_error(X_test, reconstruction(pca, X_test))
+
+
+@pytest.mark.parametrize("make", [dense, conv], ids=["dense", "conv"])
+@pytest.mark.parametrize("ordered", [False, True])
+def test_reconstruction_equals_pca_before_training_to_float64_precision(digits, make, ordered):
+    X_train, X_test = digits
+    autoencoder = make(ordered=ordered, **UNTRAINED).fit(X_train)
+    pca = PCA(n_components=4).fit(X_train)
+    # The PCA part is kept in float64: the match is PCA's own precision.
+    assert_allclose(reconstruction(autoencoder, X_test), reconstruction(pca, X_test), atol=1e-9)
+
+
+def test_reconstruction_equals_pca_before_training_in_float32(digits):
+    X_train, X_test = (X.astype(np.float32) for X in digits)
+    autoencoder = dense(**UNTRAINED).fit(X_train)
+    pca = PCA(n_components=4).fit(X_train)
+    assert_allclose(reconstruction(autoencoder, X_test), reconstruction(pca, X_test), atol=1e-3)
+
+
+def test_codes_start_as_pca_codes_in_scaled_units(digits):
+    X_train, X_test = digits
+    autoencoder = dense(**UNTRAINED).fit(X_train)
+    pca = PCA(n_components=4).fit(X_train)
+    assert_allclose(
+        autoencoder.transform(X_test) * autoencoder.scale_, pca.transform(X_test), atol=1e-9
+    )
+
+
+def test_code_units_beyond_pca_rank_start_unused():
+    # Four samples have at most three principal components; the other code
+    # units start unused, and the reconstruction is still PCA's (exact here).
+    X = np.random.RandomState(0).normal(size=(4, 6))
+    autoencoder = dense(n_components=5, **UNTRAINED).fit(X)
+    assert_allclose(reconstruction(autoencoder, X), X, atol=1e-9)
+
+
+def test_unit_interval_data_start_as_pca_clipped_to_the_interval(digits):
+    X_train, X_test = (X / 16.0 for X in digits)
+    autoencoder = dense(**UNTRAINED).fit(X_train)
+    assert autoencoder.loss_ == "bce"
+    pca = PCA(n_components=4).fit(X_train)
+    clipped = np.clip(reconstruction(pca, X_test), 0.0, 1.0)
+    assert_allclose(reconstruction(autoencoder, X_test), clipped, atol=1e-9)
+    # Clipping to the data's range can only bring a reconstruction closer.
+    assert squared_error(X_test, clipped) <= squared_error(X_test, reconstruction(pca, X_test))
+
+
+def test_a_network_that_loses_to_pca_falls_back_to_pca(digits):
+    X_train, X_test = digits[0][:300], digits[1]
+    # A learning rate this large wrecks the network: alone, it loses to PCA.
+    wild = dict(learning_rate_init=0.3, max_iter=5)
+    alone = dense(init="random", **wild).fit(X_train)
+    pca = pca_error(X_train, X_test, 4)
+    assert squared_error(X_test, reconstruction(alone, X_test)) > 1.5 * pca
+    floored = dense(**wild).fit(X_train)
+    assert_allclose(squared_error(X_test, reconstruction(floored, X_test)), pca, rtol=1e-9)
+    assert floored.validation_error_ == floored.pca_validation_error_
+
+
+def test_a_network_that_beats_pca_is_kept_and_says_by_how_much(digits):
+    X_train, X_test = digits
+    autoencoder = dense(hidden_layer_sizes=(64,), max_iter=30).fit(X_train)
+    assert autoencoder.validation_error_ < 0.9 * autoencoder.pca_validation_error_
+    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    assert error < 0.9 * pca_error(X_train, X_test, 4)
+
+
+@pytest.mark.parametrize("variant", [{"noise": 0.5}, {"sparsity": 1.0}, {"contraction": 1.0}])
+def test_regularised_variants_are_never_worse_than_pca(digits, variant):
+    X_train, X_test = digits
+    autoencoder = dense(max_iter=10, **variant).fit(X_train)
+    assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
+    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    assert error <= 1.02 * pca_error(X_train, X_test, 4)
+
+
+@pytest.mark.parametrize("factor", [1e-30, 1e-10, 1.0, 1e10, 1e30])
+def test_the_floor_scales_with_the_data(factor):
+    rng = np.random.RandomState(0)
+    X = rng.rand(400, 10) * factor
+    X_train, X_test = X[:300], X[300:]
+    autoencoder = dense(n_components=3, max_iter=10).fit(X_train)
+    ratio = squared_error(X_test, reconstruction(autoencoder, X_test)) / pca_error(
+        X_train, X_test, 3
+    )
+    assert ratio <= 1.02
+
+
+def test_float64_keeps_pca_accuracy_where_pca_is_nearly_exact():
+    # Rank-2 data with a large offset and tiny noise: PCA's R^2 is 1 - 1e-12.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 8)) * 1e3 + 1e6
+    X += 1e-3 * rng.normal(size=X.shape)
+    X_train, X_test = X[:300], X[300:]
+    autoencoder = dense(n_components=2, max_iter=10).fit(X_train)
+    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    assert error <= 1.02 * pca_error(X_train, X_test, 2)
+
+
+def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits):
+    X_train, X_test = digits
+    chunks = np.array_split(X_train, 6)
+    autoencoder = dense(hidden_layer_sizes=(32,))
+    incremental_pca = IncrementalPCA(n_components=4)
+    for chunk in chunks:
+        incremental_pca.partial_fit(chunk)
+    for _ in range(3):
+        for chunk in chunks:
+            autoencoder.partial_fit(chunk)
+    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    assert error <= 1.02 * squared_error(X_test, reconstruction(incremental_pca, X_test))
+    assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
+
+
+def test_random_init_keeps_the_unguarded_network(digits):
+    autoencoder = dense(init="random").fit(digits[0] / 16.0)
+    assert autoencoder.loss_ == "bce"
+    assert not hasattr(autoencoder, "pca_validation_error_")
+
+
+def test_ordered_code_starts_with_pca_spectrum(digits):
+    X_train, _ = digits
+    autoencoder = dense(n_components=16, ordered=True, **UNTRAINED).fit(X_train)
+    pca = PCA(n_components=16).fit(X_train)
+    # Measured on the training data, as PCA's ratio is.
+    ratios = autoencoder.explained_variance_ratio_
+    assert_allclose(ratios, pca.explained_variance_ratio_, rtol=1e-2)
+    assert (np.diff(ratios) <= 0).all()
+
+
+def test_n_components_none_keeps_every_feature_as_pca_does(digits):
+    X_train, X_test = digits
+    X_train, X_test = X_train[:, :12], X_test[:, :12]
+    autoencoder = dense(n_components=None).fit(X_train)
+    assert autoencoder.n_components_ == 12
+    assert autoencoder.transform(X_test).shape == (len(X_test), 12)
+    assert squared_error(X_test, reconstruction(autoencoder, X_test)) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "attribute, hint",
+    [
+        ("components_", "inverse_transform"),
+        ("explained_variance_ratio_", "ordered=True"),
+        ("explained_variance_", "ordered=True"),
+        ("noise_variance_", "VariationalAutoencoderTransformer"),
+    ],
+)
+def test_missing_pca_attributes_say_what_to_use_instead(digits, attribute, hint):
+    autoencoder = dense(max_iter=1).fit(digits[0])
+    with pytest.raises(AttributeError, match=f"has no attribute '{attribute}'.*{hint}"):
+        getattr(autoencoder, attribute)
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, _ = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return X[:330], X[330:]
+
+
+def test_variational_starts_as_probabilistic_pca(diabetes):
+    X_train, X_test = diabetes
+    vae = VariationalAutoencoderTransformer(
+        n_components=3, hidden_layer_sizes=(16,), random_state=0, **UNTRAINED
+    ).fit(X_train)
+    pca = PCA(n_components=3).fit(X_train)
+    # With PPCA's exact posterior the ELBO is PPCA's log-likelihood, and the
+    # draws' exact second moments compute it without sampling error.
+    assert_allclose(vae.score(X_test), pca.score(X_test), rtol=1e-6)
+
+
+def test_variational_is_never_below_probabilistic_pca(diabetes):
+    X_train, X_test = diabetes
+    vae = VariationalAutoencoderTransformer(n_components=3, max_iter=20, random_state=0)
+    vae.fit(X_train)
+    pca_score = PCA(n_components=3).fit(X_train).score(X_test)
+    assert vae.score(X_test) >= pca_score - 0.01 * abs(pca_score)
+    assert vae.validation_error_ <= vae.pca_validation_error_
