@@ -5,10 +5,10 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
-from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
-from sk_autoencoder._floor import PCAStartMixin
+from sk_autoencoder._base import check_layer_sizes
+from sk_autoencoder._deterministic import DeterministicAutoencoder
+from sk_autoencoder._docstrings import fill_shared_docs
 from sk_autoencoder._modules import conv_stacks
-from sk_autoencoder._regularisers import RegularisersMixin
 
 
 def resolve_image_shape(image_shape, n_features):
@@ -51,7 +51,8 @@ def check_kernel_sizes(kernel_size, n_layers):
     return tuple(int(size) for size in sizes)
 
 
-class ConvAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
+@fill_shared_docs
+class ConvAutoencoderTransformer(DeterministicAutoencoder):
     """Convolutional autoencoder for images, as a scikit-learn transformer.
 
     It takes flat rows, ``(n_samples, C * H * W)``, like any transformer, so
@@ -65,9 +66,9 @@ class ConvAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencod
 
     Parameters
     ----------
-    n_components : int or float, default=2
-        Size of the code, as PCA's ``n_components``; a float in (0, 1) with
-        ``ordered=True`` as in :class:`AutoencoderTransformer`.
+    n_components : int or None, default=2
+        Size of the code, as PCA's ``n_components``; None keeps as many units
+        as features.
     image_shape : tuple of int, default=None
         ``(H, W)`` for one-channel images or ``(C, H, W)``; a row holds the
         image in channels-first order (transpose ``(H, W, C)`` images first).
@@ -80,86 +81,47 @@ class ConvAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencod
         Kernel size of every convolution, or one per entry of ``channels``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         Activation after each convolution.
-    loss : {"auto", "mse", "bce"}, default="auto"
-        Reconstruction loss. "auto" uses binary cross-entropy (with a sigmoid
-        output) when the training data lie in [0, 1] and ``init="random"``,
-        else squared error.
-    init : {"random", "pca"}, default="random"
-        "pca" starts the network as PCA, with a linear path beside the
-        convolutions, as in :class:`AutoencoderTransformer`.
-    ordered : bool, default=False
-        Train ordered codes, as in :class:`AutoencoderTransformer`.
-    noise : float, default=0.0
-        Standard deviation of the Gaussian noise added to the scaled input
-        during training (denoising autoencoder). The target stays clean.
-    sparsity : float, default=0.0
-        Weight of an L1 penalty on the code (sparse autoencoder).
-    contraction : float, default=0.0
-        Weight of the squared Frobenius norm of the encoder's Jacobian
-        (contractive autoencoder), estimated with one random projection per
-        batch.
-    batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
-    learning_rate_init : float, default=1e-3
-        Adam's learning rate.
+    {{loss}}
+    {{init}}
+    {{ordered}}
+    {{noise}}
+    {{sparsity}}
+    {{contraction}}
+    {{batch_size}}
+    {{learning_rate_init}}
     max_iter : int, default=30
         Maximum number of epochs. Lower than the dense estimator's 100: an
         epoch of convolutions costs about ten times more, and on MNIST the
         error is within a few percent of its plateau by epoch 30.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when its
-        loss stops improving and keep the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Fraction held out with ``early_stopping``.
-    n_iter_no_change : int, default=10
-        Epochs without a relative improvement of ``tol`` of the monitored
-        loss (validation loss with ``early_stopping``, else training loss)
-        before training stops.
-    tol : float, default=1e-4
-        Relative improvement that counts.
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train and infer; "auto" takes CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and noise. On the CPU an equal
-        ``random_state`` gives bit-identical results.
-    verbose : int, default=0
-        1 shows a progress bar over epochs with the current loss; 2 also
-        prints skorch's per-epoch table.
-    callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net (instances or ``(name, callback)``
-        pairs); copied at fit, never modified.
-    net_params : dict, default=None
-        Extra keyword arguments of :class:`skorch.NeuralNet`, applied last.
+    {{early_stopping}}
+    {{validation_fraction}}
+    {{n_iter_no_change}}
+    {{tol}}
+    {{device}}
+    {{random_state}}
+    {{verbose}}
+    {{callbacks}}
+    {{net_params}}
 
     Attributes
     ----------
-    n_components_ : int
-        Size of the code ``transform`` returns.
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
-        With ``ordered=True``: gain in reconstruction R^2 on the training data
-        from each code unit, added in order.
+    {{n_components_}}
+    {{explained_variance_ratio_}}
     image_shape_ : tuple of (int, int, int)
         The ``(C, H, W)`` shape a row is folded into.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
-    mean_ : ndarray of shape (n_features_in_,)
-        Per-feature (per-pixel) mean of the training data, subtracted inside.
-    scale_ : float
-        Root mean per-feature variance of the training data, divided by inside.
-    loss_ : {"mse", "bce"}
-        The reconstruction loss used.
-    loss_curve_ : list of float
-        Training loss at the end of each epoch.
-    validation_loss_curve_ : list of float
-        Validation loss at the end of each epoch (with ``early_stopping``).
-    n_iter_ : int
-        Number of epochs run.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch module.
-    device_ : torch.device
-        The device used.
+    {{n_features_in_}}
+    {{feature_names_in_}}
+    {{mean_}}
+    {{scale_}}
+    {{loss_}}
+    {{validation_error_}}
+    {{pca_validation_error_}}
+    {{incremental_pca_}}
+    {{loss_curve_}}
+    {{validation_loss_curve_}}
+    {{n_iter_}}
+    {{net_}}
+    {{device_}}
 
     See Also
     --------
@@ -189,8 +151,8 @@ class ConvAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencod
     """
 
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **DeterministicAutoencoder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "image_shape": [tuple, list, None],
         "channels": [tuple, list],
         "kernel_size": [Integral, tuple, list],

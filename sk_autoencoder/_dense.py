@@ -1,12 +1,13 @@
 """Dense (multi-layer perceptron) autoencoder."""
 
-from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
-from sk_autoencoder._floor import PCAStartMixin
+from sk_autoencoder._base import check_layer_sizes
+from sk_autoencoder._deterministic import DeterministicAutoencoder
+from sk_autoencoder._docstrings import fill_shared_docs
 from sk_autoencoder._modules import dense_stack
-from sk_autoencoder._regularisers import RegularisersMixin
 
 
-class AutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
+@fill_shared_docs
+class AutoencoderTransformer(DeterministicAutoencoder):
     """Dense autoencoder as a scikit-learn transformer, a drop-in for PCA.
 
     The encoder maps each row through ``hidden_layer_sizes`` to a linear code
@@ -18,103 +19,52 @@ class AutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int or float, default=2
-        Size of the code, as PCA's ``n_components``. A float in (0, 1), with
+    n_components : int, float or None, default=2
+        Size of the code, as PCA's ``n_components``. None keeps as many units
+        as features: PCA with every component reconstructs exactly, and so
+        does the network that starts as it. A float in (0, 1), with
         ``ordered=True``, asks for the smallest code whose reconstruction R^2
         on the training data reaches it: the network learns a code of
         ``min(n_features, 128)`` units, and ``transform`` returns the first
         ``n_components_`` of them.
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers, mirrored in the decoder. ``()``
-        gives the vanilla autoencoder (input -> code -> output).
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-        Activation of the hidden layers.
-    loss : {"auto", "mse", "bce"}, default="auto"
-        Reconstruction loss. "auto" uses binary cross-entropy (with a sigmoid
-        output) when the training data lie in [0, 1] and ``init="random"``,
-        else squared error.
-    init : {"random", "pca"}, default="random"
-        "pca" starts the network as PCA: the encoder and the decoder each get
-        a linear path set to PCA's components, beside the hidden layers whose
-        last layer starts at zero, so before training the reconstruction is
-        PCA's and training improves on it. It uses the squared error, which
-        PCA minimises ("bce" is refused: a sigmoid output cannot reproduce
-        PCA's reconstruction). "random" is PyTorch's default initialisation.
-    ordered : bool, default=False
-        Train ordered codes: each row is reconstructed from a prefix of its
-        code, of 1, 2, 4, ... units or the whole code, drawn at random (nested
-        dropout), so the first ``k`` columns of ``transform(X)`` are a good ``k``-dimensional
-        code for every ``k``, as PCA's are. Gives ``explained_variance_ratio_``,
-        :meth:`error_curve` and a fractional ``n_components``.
-    noise : float, default=0.0
-        Standard deviation of the Gaussian noise added to the scaled input
-        during training (denoising autoencoder). The target stays clean.
-    sparsity : float, default=0.0
-        Weight of an L1 penalty on the code (sparse autoencoder).
-    contraction : float, default=0.0
-        Weight of the squared Frobenius norm of the encoder's Jacobian
-        (contractive autoencoder), estimated with one random projection per
-        batch.
-    batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
-    learning_rate_init : float, default=1e-3
-        Adam's learning rate.
-    max_iter : int, default=100
-        Maximum number of epochs.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when its
-        loss stops improving and keep the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Fraction held out with ``early_stopping``.
-    n_iter_no_change : int, default=10
-        Epochs without a relative improvement of ``tol`` of the monitored
-        loss (validation loss with ``early_stopping``, else training loss)
-        before training stops.
-    tol : float, default=1e-4
-        Relative improvement that counts.
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train and infer; "auto" takes CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and noise. On the CPU an equal
-        ``random_state`` gives bit-identical results.
-    verbose : int, default=0
-        1 shows a progress bar over epochs with the current loss; 2 also
-        prints skorch's per-epoch table.
-    callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net (instances or ``(name, callback)``
-        pairs); copied at fit, never modified.
-    net_params : dict, default=None
-        Extra keyword arguments of :class:`skorch.NeuralNet`, applied last,
-        e.g. ``{"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9}``.
+    {{hidden_layer_sizes}}
+    {{activation}}
+    {{loss}}
+    {{init}}
+    {{ordered}}
+    {{noise}}
+    {{sparsity}}
+    {{contraction}}
+    {{batch_size}}
+    {{learning_rate_init}}
+    {{max_iter}}
+    {{early_stopping}}
+    {{validation_fraction}}
+    {{n_iter_no_change}}
+    {{tol}}
+    {{device}}
+    {{random_state}}
+    {{verbose}}
+    {{callbacks}}
+    {{net_params}}
 
     Attributes
     ----------
-    n_components_ : int
-        Size of the code ``transform`` returns.
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
-        With ``ordered=True``: gain in reconstruction R^2 on the training data
-        from each code unit, added in order; their sum is the R^2 of the code,
-        as PCA's ratios sum to its explained variance.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
-    mean_ : ndarray of shape (n_features_in_,)
-        Per-feature mean of the training data, subtracted inside.
-    scale_ : float
-        Root mean per-feature variance of the training data, divided by inside.
-    loss_ : {"mse", "bce"}
-        The reconstruction loss used.
-    loss_curve_ : list of float
-        Training loss at the end of each epoch.
-    validation_loss_curve_ : list of float
-        Validation loss at the end of each epoch (with ``early_stopping``).
-    n_iter_ : int
-        Number of epochs run.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch module.
-    device_ : torch.device
-        The device used.
+    {{n_components_}}
+    {{explained_variance_ratio_}}
+    {{n_features_in_}}
+    {{feature_names_in_}}
+    {{mean_}}
+    {{scale_}}
+    {{loss_}}
+    {{validation_error_}}
+    {{pca_validation_error_}}
+    {{incremental_pca_}}
+    {{loss_curve_}}
+    {{validation_loss_curve_}}
+    {{n_iter_}}
+    {{net_}}
+    {{device_}}
 
     See Also
     --------
@@ -143,7 +93,7 @@ class AutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
     """
 
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
+        **DeterministicAutoencoder._parameter_constraints,
         "hidden_layer_sizes": [tuple, list],
     }
 

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.utils import gen_batches
+from sklearn.utils._param_validation import StrOptions
 
 from sk_autoencoder._batching import is_memory_mapped
 from sk_autoencoder._modules import set_affine_paths, start_as_pca
@@ -24,10 +25,12 @@ from sk_autoencoder._modules import set_affine_paths, start_as_pca
 _PCA_CHUNK_VALUES = 2**18
 
 # How many standard errors of the per-row gain the network must beat PCA by
-# on the held-out rows to be kept: a gain within the rows' noise, or one won
-# by picking the best of many epochs on few rows, does not carry over to new
-# rows. About a 2% chance of keeping a network that is no better than PCA.
-GAIN_STANDARD_ERRORS = 2.0
+# on the held-out rows to be kept: a gain within the rows' noise does not
+# carry over to new rows. One standard error: on the tabular benchmark,
+# stricter thresholds only sent real gains back to PCA (the held-out rows of
+# a small table are few), while the rare network kept but no better than PCA
+# on new rows passed any threshold.
+GAIN_STANDARD_ERRORS = 1.0
 
 
 def validation_split(n_samples, validation_fraction, seed):
@@ -189,6 +192,8 @@ class PCAStartMixin:
     Mixed into an estimator built on :class:`~sk_autoencoder._base.BaseAutoencoder`,
     whose encoder and decoder carry fixed affine paths when ``init="pca"``.
     """
+
+    _parameter_constraints: dict = {"init": [StrOptions({"pca", "random"})]}
 
     def _starts_as_pca(self):
         return self.init == "pca"

@@ -58,9 +58,11 @@ def kl_divergence(mean, log_var):
 
 
 # Floor of the likelihood's variance in scaled units (where the data have unit
-# mean variance): a reconstruction this close is exact for any purpose, and
-# the floor keeps the log-density finite when a batch is reconstructed exactly.
-MIN_NOISE_VARIANCE = 1e-6
+# mean variance): it keeps the log-density finite when a batch is
+# reconstructed exactly. It must stay below the variance PCA leaves in raw
+# tables whose columns differ in scale by orders of magnitude (1e-9 of the
+# mean variance is seen), or the VAE could not even start as PPCA there.
+MIN_NOISE_VARIANCE = 1e-12
 
 
 def gaussian_negative_log_likelihood(reconstruction, target, noise_variance):

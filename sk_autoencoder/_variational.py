@@ -7,6 +7,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
+from sk_autoencoder._docstrings import fill_shared_docs
 from sk_autoencoder._modules import (
     VariationalAutoencoder,
     dense_stack,
@@ -17,6 +18,7 @@ from sk_autoencoder._modules import (
 )
 
 
+@fill_shared_docs
 class VariationalAutoencoderTransformer(BaseAutoencoder):
     """Variational autoencoder (VAE) as a scikit-learn transformer.
 
@@ -32,77 +34,57 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
 
     Parameters
     ----------
-    n_components : int, default=2
-        Size of the code, as PCA's ``n_components``.
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers, mirrored in the decoder.
+    n_components : int or None, default=2
+        Size of the code, as PCA's ``n_components``; None keeps as many units
+        as features.
+    {{hidden_layer_sizes}}
     beta : float, default=1.0
         Weight of the KL divergence of the posterior from the prior in the
         training loss. 1 is the VAE; above 1 trades reconstruction for a
         more regular, disentangled code (beta-VAE).
-    activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
-        Activation of the hidden layers.
+    {{activation}}
     loss : {"auto", "mse", "bce"}, default="auto"
         Likelihood of the data given the code. "bce" is Bernoulli (data in
-        [0, 1]); "mse" is Gaussian, with one variance shared by all features
-        and fitted to the data. "auto" takes "bce" when the training data lie
-        in [0, 1], else "mse".
-    batch_size : int or "auto", default="auto"
-        Mini-batch size; "auto" is ``min(200, n_samples)``.
-    learning_rate_init : float, default=1e-3
-        Adam's learning rate.
-    max_iter : int, default=100
-        Maximum number of epochs.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when its
-        loss stops improving and keep the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Fraction held out with ``early_stopping``.
-    n_iter_no_change : int, default=10
-        Epochs without a relative improvement of ``tol`` of the monitored
-        loss (validation loss with ``early_stopping``, else training loss)
-        before training stops.
-    tol : float, default=1e-4
-        Relative improvement that counts.
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train and infer; "auto" takes CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and the posterior draws. On
-        the CPU an equal ``random_state`` gives bit-identical results.
-    verbose : int, default=0
-        1 shows a progress bar over epochs with the current loss; 2 also
-        prints skorch's per-epoch table.
-    callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net (instances or ``(name, callback)``
-        pairs); copied at fit, never modified.
-    net_params : dict, default=None
-        Extra keyword arguments of :class:`skorch.NeuralNet`, applied last.
+        [0, 1]), from a random start. "mse" is Gaussian, with one variance
+        shared by all features and fitted to the data; the network starts as
+        probabilistic PCA (a linear Gaussian VAE with PPCA's exact posterior,
+        whose ELBO is PPCA's log-likelihood), and PCA is its floor as for the
+        deterministic autoencoders: the held-out rows' ELBO never ends below
+        PPCA's. "auto" takes "bce" when the training data lie in [0, 1], else
+        "mse".
+    {{batch_size}}
+    {{learning_rate_init}}
+    {{max_iter}}
+    {{early_stopping}}
+    {{validation_fraction}}
+    {{n_iter_no_change}}
+    {{tol}}
+    {{device}}
+    {{random_state}}
+    {{verbose}}
+    {{callbacks}}
+    {{net_params}}
 
     Attributes
     ----------
-    n_components_ : int
-        Size of the code.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when ``X`` has string column names.
-    mean_ : ndarray of shape (n_features_in_,)
-        Per-feature mean of the training data, subtracted inside.
-    scale_ : float
-        Root mean per-feature variance of the training data, divided by inside.
-    loss_ : {"mse", "bce"}
-        The likelihood used.
-    loss_curve_ : list of float
-        Training loss (the beta-weighted negative ELBO per feature, in the
-        network's scaled units) at the end of each epoch.
-    validation_loss_curve_ : list of float
-        Validation loss at the end of each epoch (with ``early_stopping``).
-    n_iter_ : int
-        Number of epochs run.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch module.
-    device_ : torch.device
-        The device used.
+    {{n_components_}}
+    {{n_features_in_}}
+    {{feature_names_in_}}
+    {{mean_}}
+    {{scale_}}
+    {{loss_}}
+    validation_error_ : float
+        Negative ELBO per held-out row of the model returned (Gaussian
+        likelihood, where PPCA is the floor).
+    pca_validation_error_ : float
+        Probabilistic PCA's negative log-likelihood on the same rows:
+        ``validation_error_`` is never above it.
+    {{incremental_pca_}}
+    {{loss_curve_}}
+    {{validation_loss_curve_}}
+    {{n_iter_}}
+    {{net_}}
+    {{device_}}
 
     See Also
     --------
@@ -145,12 +127,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
     """
 
     _parameter_constraints: dict = {
-        **{
-            name: constraint
-            for name, constraint in BaseAutoencoder._parameter_constraints.items()
-            if name not in ("noise", "sparsity", "contraction")
-        },
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **BaseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": [tuple, list],
         "beta": [Interval(Real, 0, None, closed="left")],
     }
@@ -263,6 +240,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
         Returns
         -------
         score : float
+            Mean ELBO per sample.
         """
         return super().score(X)
 

@@ -325,3 +325,15 @@ def test_pickle_and_joblib_keep_working(X, tmp_path, dump, restore):
     else:
         restored = restore(dump(estimator))
     assert_array_equal(restored.transform(X), estimator.transform(X))
+
+
+def test_a_streamed_model_goes_on_streaming_after_loading_as_without_saving(X, tmp_path):
+    # The incremental PCA the network follows is saved as plain arrays.
+    estimator = AutoencoderTransformer(hidden_layer_sizes=(8,), **FAST)
+    for chunk in np.array_split(X, 3):
+        estimator.partial_fit(chunk)
+    save(estimator, tmp_path / "model.safetensors")
+    loaded = load(tmp_path / "model.safetensors")
+    estimator.partial_fit(X[:100])
+    loaded.partial_fit(X[:100])
+    assert_array_equal(loaded.transform(X), estimator.transform(X))

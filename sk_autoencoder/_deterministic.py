@@ -1,0 +1,46 @@
+"""What the dense and convolutional autoencoders share: the deterministic variants as parts."""
+
+from sk_autoencoder._base import BaseAutoencoder
+from sk_autoencoder._floor import PCAStartMixin
+from sk_autoencoder._losses import nested_prefix_sizes
+from sk_autoencoder._modules import Autoencoder, OrderedAutoencoder, with_affine_paths
+from sk_autoencoder._ordered import OrderedCodesMixin
+from sk_autoencoder._regularisers import RegularisersMixin
+
+
+class DeterministicAutoencoder(
+    PCAStartMixin, OrderedCodesMixin, RegularisersMixin, BaseAutoencoder
+):
+    """Base of the autoencoders whose code is a function of the input.
+
+    It composes the parts: the PCA floor (``init``), ordered codes
+    (``ordered``) and the regularisers (``noise``, ``sparsity``,
+    ``contraction``). A subclass builds its encoder and decoder and hands
+    them to :meth:`_assemble_module`.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        **PCAStartMixin._parameter_constraints,
+        **OrderedCodesMixin._parameter_constraints,
+        **RegularisersMixin._parameter_constraints,
+    }
+
+    def _assemble_module(self, encoder, decoder, *, n_features, center, scale, loss, noise):
+        """The autoencoder around ``encoder`` and ``decoder``, as ``init`` and ``ordered`` ask.
+
+        Subclasses build their encoder and decoder and finish :meth:`_build_module`
+        here. The architecture depends on the parameters alone, never on the
+        data, so that :func:`sk_autoencoder.load` rebuilds it before loading
+        weights; the data enter in ``_initialize`` (``_start_from_pca``).
+        """
+        n_units = self._n_code_units(n_features)
+        starts_as_pca = self.init == "pca"
+        if starts_as_pca:
+            encoder, decoder = with_affine_paths(encoder, decoder, n_features, n_units, n_units)
+        common = dict(center=center, scale=scale, loss=loss, noise=noise, clip_output=starts_as_pca)
+        if self.ordered:
+            return OrderedAutoencoder(
+                encoder, decoder, prefix_sizes=nested_prefix_sizes(n_units), **common
+            )
+        return Autoencoder(encoder, decoder, **common)

@@ -1,0 +1,171 @@
+"""Parameter and attribute docs written once, for every estimator that shares them.
+
+A class docstring names a shared entry on a line of its own, ``{{name}}``;
+:func:`fill_shared_docs` puts the entry there, indented as the line is. This
+is how skorch's classifier builds its docstring from ``NeuralNet``'s: the
+estimators share their knobs, so their docs must not drift apart.
+"""
+
+import re
+
+_ENTRIES = {
+    # Parameters
+    "hidden_layer_sizes": """\
+hidden_layer_sizes : tuple of int, default=(256, 128)
+    Widths of the encoder's hidden layers, mirrored in the decoder. ``()``
+    gives the vanilla autoencoder (input -> code -> output).""",
+    "activation": """\
+activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
+    Activation of the hidden layers.""",
+    "loss": """\
+loss : {"auto", "mse", "bce"}, default="auto"
+    Reconstruction loss. "auto" takes "bce" when the training data lie in
+    [0, 1], else "mse". "mse" is the squared error, which PCA minimises.
+    "bce" is the binary cross-entropy: starting as PCA (``init="pca"``), of
+    the reconstruction clipped to [0, 1], which is never further from data in
+    [0, 1] than PCA's own; from a random start, of a sigmoid output.""",
+    "init": """\
+init : {"pca", "random"}, default="pca"
+    "pca" makes PCA the floor: the encoder and the decoder each carry a fixed
+    linear path set to PCA's components (kept in float64) beside trainable
+    parts that start at zero, so before the first step the reconstruction is
+    PCA's; ``validation_fraction`` of the rows are held out and scored from
+    that start on; the best state is kept, and it is PCA itself unless the
+    network beats PCA on the held-out rows by more than their noise.
+    ``validation_error_`` and ``pca_validation_error_`` show by how much.
+    "random" is PyTorch's default initialisation, with no floor and no
+    held-out rows (unless ``early_stopping``).""",
+    "ordered": """\
+ordered : bool, default=False
+    Train ordered codes: each row is reconstructed from a prefix of its
+    code, of 1, 2, 4, ... units or the whole code, drawn at random (nested
+    dropout), so the first ``k`` columns of ``transform(X)`` are a good
+    ``k``-dimensional code for every ``k``, as PCA's are. Gives
+    ``explained_variance_ratio_``, :meth:`error_curve` and a fractional
+    ``n_components``. Starting as PCA, whose components are ordered, the
+    ratios start as PCA's.""",
+    "noise": """\
+noise : float, default=0.0
+    Standard deviation of the Gaussian noise added to the scaled input
+    during training (denoising autoencoder). The target stays clean.""",
+    "sparsity": """\
+sparsity : float, default=0.0
+    Weight of an L1 penalty on the code (sparse autoencoder).""",
+    "contraction": """\
+contraction : float, default=0.0
+    Weight of the squared Frobenius norm of the encoder's Jacobian
+    (contractive autoencoder), estimated with one random projection per
+    batch.""",
+    "batch_size": """\
+batch_size : int or "auto", default="auto"
+    Mini-batch size; "auto" is ``min(200, max(16, n_samples // 20))`` (at
+    most ``n_samples``): about 20 steps per epoch on small data.""",
+    "learning_rate_init": """\
+learning_rate_init : float, default=1e-3
+    Adam's learning rate at the start of a fit; it anneals to zero along a
+    half cosine over ``max_iter`` epochs (``partial_fit`` keeps it constant).""",
+    "max_iter": """\
+max_iter : int, default=100
+    Maximum number of epochs.""",
+    "early_stopping": """\
+early_stopping : bool, default=False
+    Stop when the error on the held-out rows has not improved for
+    ``n_iter_no_change`` epochs; the state of the best epoch is kept. Holds
+    out ``validation_fraction`` of the rows where they are not held out
+    already (they are for the PCA floor).""",
+    "validation_fraction": """\
+validation_fraction : float, default=0.1
+    Share of the training rows held out for the PCA floor and early
+    stopping (at least one row).""",
+    "n_iter_no_change": """\
+n_iter_no_change : int, default=10
+    Epochs without a relative improvement of ``tol`` of the monitored
+    loss (the held-out error with ``early_stopping``, else the training
+    loss) before training stops.""",
+    "tol": """\
+tol : float, default=1e-4
+    Relative improvement that counts.""",
+    "device": """\
+device : {"auto", "cpu", "cuda"}, default="auto"
+    Where to train and infer; "auto" takes CUDA when available.""",
+    "random_state": """\
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, the held-out rows, shuffling and noise. On
+    the CPU an equal ``random_state`` gives bit-identical results.""",
+    "verbose": """\
+verbose : int, default=0
+    1 shows a progress bar over epochs with the current loss; 2 also
+    prints skorch's per-epoch table.""",
+    "callbacks": """\
+callbacks : list of skorch callbacks, default=None
+    Extra callbacks for the skorch net (instances or ``(name, callback)``
+    pairs); copied at fit, never modified.""",
+    "net_params": """\
+net_params : dict, default=None
+    Extra keyword arguments of :class:`skorch.NeuralNet`, applied last,
+    e.g. ``{"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9}``.""",
+    # Attributes
+    "n_components_": """\
+n_components_ : int
+    Size of the code ``transform`` returns.""",
+    "explained_variance_ratio_": """\
+explained_variance_ratio_ : ndarray of shape (`n_components_`,)
+    With ``ordered=True``: gain in reconstruction R^2 on the training data
+    from each code unit, added in order; their sum is the R^2 of the code,
+    as PCA's ratios sum to its explained variance.""",
+    "n_features_in_": """\
+n_features_in_ : int
+    Number of features seen during fit.""",
+    "feature_names_in_": """\
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Names of features seen during fit, when ``X`` has string column names.""",
+    "mean_": """\
+mean_ : ndarray of shape (`n_features_in_`,)
+    Per-feature mean of the training data, subtracted inside.""",
+    "scale_": """\
+scale_ : float
+    Root mean per-feature variance of the training data, divided by inside.""",
+    "loss_": """\
+loss_ : {"mse", "bce"}
+    The reconstruction loss used.""",
+    "validation_error_": """\
+validation_error_ : float
+    Squared reconstruction error per held-out row, summed over features, of
+    the model returned (with the PCA floor).""",
+    "pca_validation_error_": """\
+pca_validation_error_ : float
+    PCA's error on the same held-out rows: ``validation_error_`` is never
+    above it, and equals it where the estimator fell back to PCA.""",
+    "incremental_pca_": """\
+incremental_pca_ : dict
+    After ``partial_fit`` with the PCA floor: the fitted attributes of the
+    ``IncrementalPCA`` of the chunks seen so far, which the network follows.""",
+    "loss_curve_": """\
+loss_curve_ : list of float
+    Training loss at the end of each epoch.""",
+    "validation_loss_curve_": """\
+validation_loss_curve_ : list of float
+    Held-out error at the end of each epoch (with ``early_stopping``).""",
+    "n_iter_": """\
+n_iter_ : int
+    Number of epochs run.""",
+    "net_": """\
+net_ : skorch.NeuralNet
+    The trained skorch net; ``net_.module_`` is the torch module.""",
+    "device_": """\
+device_ : torch.device
+    The device used.""",
+}
+
+_PLACEHOLDER = re.compile(r"^( *)\{\{(\w+)\}\}$", flags=re.MULTILINE)
+
+
+def _entry(match):
+    indent, name = match.groups()
+    return "\n".join(indent + line for line in _ENTRIES[name].splitlines())
+
+
+def fill_shared_docs(cls):
+    """Class decorator: replace each ``{{name}}`` line of the docstring by the shared entry."""
+    cls.__doc__ = _PLACEHOLDER.sub(_entry, cls.__doc__)
+    return cls
