@@ -1,8 +1,9 @@
 """Data sets shared by every benchmark.
 
 Each loader returns a :class:`Dataset` with a fixed train/test split, so that every
-method is fitted and measured on the same rows. Features are float32, the dtype the
-neural methods train in.
+method is fitted and measured on the same rows. The image suite's features are
+float32, the dtype the neural methods train in; the tabular suite
+(``benchmarks.tabular``) keeps float64, the dtype a table comes in.
 """
 
 import gzip
@@ -41,9 +42,9 @@ class Dataset:
     name : str
         Short name used in reports and file names.
     X_train : ndarray of shape (n_train, n_features)
-        Training rows, float32.
+        Training rows, float32 (float64 in the tabular suite).
     X_test : ndarray of shape (n_test, n_features)
-        Held-out rows, float32.
+        Held-out rows, in ``X_train``'s dtype.
     y_train : ndarray of shape (n_train,) or None
         Labels of the training rows, used only to score the codes.
     y_test : ndarray of shape (n_test,) or None
@@ -83,7 +84,8 @@ class Dataset:
         return np.sort(first_of_each_class)[:n_examples]
 
 
-def _split(name, X, y, *, stratify=True, **dataset_options):
+def split_dataset(name, X, y, *, stratify=True, **dataset_options) -> Dataset:
+    """Split rows 75/25 with seed 0 (stratified by ``y`` unless told otherwise)."""
     train, test = train_test_split(
         np.arange(len(X)),
         test_size=0.25,
@@ -97,7 +99,7 @@ def _split(name, X, y, *, stratify=True, **dataset_options):
 def load_digits_dataset() -> Dataset:
     """scikit-learn's 8x8 digits (1,797 images, grey levels 0 to 16)."""
     X, y = load_digits(return_X_y=True)
-    return _split("digits", X.astype(np.float32), y, image_shape=(8, 8))
+    return split_dataset("digits", X.astype(np.float32), y, image_shape=(8, 8))
 
 
 def _embed_manifold(name, X_3d, t, *, n_features=20, noise=0.02, n_bins=6):
@@ -115,7 +117,7 @@ def _embed_manifold(name, X_3d, t, *, n_features=20, noise=0.02, n_bins=6):
     X += noise * X.std() * rng.standard_normal(X.shape)
     bin_edges = np.quantile(t, np.linspace(0, 1, n_bins + 1)[1:-1])
     y = np.digitize(t, bin_edges)
-    return _split(name, X.astype(np.float32), y, ordered_labels=True)
+    return split_dataset(name, X.astype(np.float32), y, ordered_labels=True)
 
 
 def load_swiss_roll(n_samples: int = 3000) -> Dataset:
@@ -309,7 +311,7 @@ def load_user_data(data_path, labels_path=None) -> Dataset:
                 f"{labels_path} has {len(y)} labels for {len(X)} rows in {data_path}."
             )
     # No stratification: user labels may have classes too small to split.
-    return _split(data_path.stem, X, y, stratify=False)
+    return split_dataset(data_path.stem, X, y, stratify=False)
 
 
 DATASET_LOADERS: dict[str, Callable[[], Dataset]] = {

@@ -1,7 +1,9 @@
 """Quality scores, timing and memory measurements shared by every benchmark."""
 
+import contextlib
 import ctypes
 import ctypes.util
+import functools
 import gc
 import re
 import statistics
@@ -16,6 +18,7 @@ from sklearn.metrics import r2_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 PROC_STATUS = Path("/proc/self/status")
 PROC_CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -72,6 +75,44 @@ def trustworthiness_score(X, codes, n_neighbors=5, max_samples=2000, random_stat
         rows = np.random.RandomState(random_state).choice(len(X), max_samples, False)
         X, codes = X[rows], codes[rows]
     return float(trustworthiness(X, codes, n_neighbors=n_neighbors))
+
+
+@contextlib.contextmanager
+def limited_threads(n_threads: int = 1):
+    """Run torch and the BLAS and OpenMP pools on at most ``n_threads`` threads.
+
+    torch's default, one OpenMP thread per core, collapses when another process
+    keeps a core busy: its threads wait for each other at every barrier (on a
+    2-core machine with one busy core, 90 GFLOP/s on one thread against 6 on two).
+    One thread per process cannot collapse.
+    PCA's BLAS gets the same budget, so the comparison is of the methods. torch's
+    previous setting is restored on exit, as threadpoolctl restores the pools'.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        with threadpool_limits(limits=n_threads):
+            yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@functools.cache
+def warm_up_torch():
+    """Pay torch's one-off start-up cost once, before any fit is timed.
+
+    About 1 s in a new process, for its first backward pass and optimizer step.
+    Without it the first neural fit of each process, however small, would look like
+    the slowest of the run.
+    """
+    import torch
+
+    layer = torch.nn.Linear(4, 4)
+    optimizer = torch.optim.Adam(layer.parameters())
+    layer(torch.zeros(2, 4)).square().mean().backward()
+    optimizer.step()
 
 
 def median_seconds(func: Callable, repeats: int):

@@ -15,6 +15,11 @@ PANEL_HEIGHT = 3.6
 MAX_COLUMNS = 4
 
 
+def _title(title, note):
+    """The figure's title, with ``note`` (how a quick run differs) in parentheses."""
+    return title if note is None else f"{title} ({note})"
+
+
 def _panels(n_panels, title):
     n_columns = min(n_panels, MAX_COLUMNS)
     n_rows = -(-n_panels // n_columns)
@@ -56,14 +61,14 @@ def _measured(records, *fields):
     return [r for r in records if all(r[field] is not None for field in fields)]
 
 
-def plot_error_vs_code_size(records, path: Path) -> Path | None:
+def plot_error_vs_code_size(records, path: Path, note: str | None = None) -> Path | None:
     """Held-out squared error per sample against code size, one panel per data set."""
     measured = _measured(records, "sq_error_per_sample")
     if not measured:
         return None
     styles = _method_styles(records)
     dataset_names = _unique(r["dataset"] for r in measured)
-    figure, axes = _panels(len(dataset_names), "Held-out reconstruction error")
+    figure, axes = _panels(len(dataset_names), _title("Held-out reconstruction error", note))
     for ax, dataset_name in zip(axes, dataset_names, strict=True):
         in_dataset = [r for r in measured if r["dataset"] == dataset_name]
         for method in _unique(r["method"] for r in in_dataset):
@@ -88,14 +93,15 @@ def plot_error_vs_code_size(records, path: Path) -> Path | None:
     return path
 
 
-def plot_error_vs_fit_time(records, path: Path) -> Path | None:
+def plot_error_vs_fit_time(records, path: Path, note: str | None = None) -> Path | None:
     """Held-out error against median fit time; each point is labelled by code size."""
     measured = _measured(records, "sq_error_per_sample", "fit_seconds")
     if not measured:
         return None
     styles = _method_styles(records)
     dataset_names = _unique(r["dataset"] for r in measured)
-    figure, axes = _panels(len(dataset_names), "Reconstruction error against fit time")
+    title = _title("Reconstruction error against fit time", note)
+    figure, axes = _panels(len(dataset_names), title)
     for ax, dataset_name in zip(axes, dataset_names, strict=True):
         in_dataset = [r for r in measured if r["dataset"] == dataset_name]
         for method in _unique(r["method"] for r in in_dataset):
@@ -120,7 +126,7 @@ def plot_error_vs_fit_time(records, path: Path) -> Path | None:
     return path
 
 
-def plot_reconstructions(dataset, results, path: Path) -> Path | None:
+def plot_reconstructions(dataset, results, path: Path, note: str | None = None) -> Path | None:
     """Test images (top row) and each method's reconstructions at the largest code size.
 
     The largest code size run gives the most recognisable reconstructions; every
@@ -160,7 +166,8 @@ def plot_reconstructions(dataset, results, path: Path) -> Path | None:
             ax.set_xticks([])
             ax.set_yticks([])
         row_axes[0].set_ylabel(label, rotation=0, ha="right", va="center")
-    figure.suptitle(f"{dataset.name}: test images and reconstructions, code size {n_components}")
+    title = f"{dataset.name}: test images and reconstructions, code size {n_components}"
+    figure.suptitle(_title(title, note))
     figure.subplots_adjust(
         left=label_width / width,
         right=0.99,
@@ -173,7 +180,7 @@ def plot_reconstructions(dataset, results, path: Path) -> Path | None:
     return path
 
 
-def plot_2d_maps(dataset, results, path: Path) -> Path | None:
+def plot_2d_maps(dataset, results, path: Path, note: str | None = None) -> Path | None:
     """The 2-D codes of the test set, one panel per method, coloured by label."""
     with_codes = [
         result
@@ -182,7 +189,8 @@ def plot_2d_maps(dataset, results, path: Path) -> Path | None:
     ]
     if not with_codes:
         return None
-    figure, axes = _panels(len(with_codes), f"{dataset.name}: 2-D codes of the test set")
+    title = _title(f"{dataset.name}: 2-D codes of the test set", note)
+    figure, axes = _panels(len(with_codes), title)
     if dataset.y_test is None:
         colors, colormap = None, None
     else:
@@ -216,17 +224,20 @@ def plot_2d_maps(dataset, results, path: Path) -> Path | None:
     return path
 
 
-def make_all_plots(datasets, results, out_dir: Path) -> list[Path]:
-    """Draw every figure that the results allow; return the files written."""
+def make_all_plots(datasets, results, out_dir: Path, note: str | None = None) -> list[Path]:
+    """Draw every figure that the results allow; return the files written.
+
+    ``note`` goes into every title in parentheses: ``"quick: 10 epochs, 3 for conv"``
+    for a ``--quick`` run.
+    """
     out_dir = Path(out_dir)
     records = [result.record for result in results]
     paths = [
-        plot_error_vs_code_size(records, out_dir / "error_vs_code_size.png"),
-        plot_error_vs_fit_time(records, out_dir / "error_vs_fit_time.png"),
+        plot_error_vs_code_size(records, out_dir / "error_vs_code_size.png", note),
+        plot_error_vs_fit_time(records, out_dir / "error_vs_fit_time.png", note),
     ]
     for dataset in datasets:
-        paths.append(
-            plot_reconstructions(dataset, results, out_dir / f"reconstructions_{dataset.name}.png")
-        )
-        paths.append(plot_2d_maps(dataset, results, out_dir / f"maps_2d_{dataset.name}.png"))
+        path = out_dir / f"reconstructions_{dataset.name}.png"
+        paths.append(plot_reconstructions(dataset, results, path, note))
+        paths.append(plot_2d_maps(dataset, results, out_dir / f"maps_2d_{dataset.name}.png", note))
     return [path for path in paths if path is not None]

@@ -27,11 +27,11 @@ FIELDS = (
 MISSING = "—"
 
 
-def _significant(value):
+def format_significant(value):
     return f"{value:.3g}"
 
 
-def _error(value):
+def format_error(value):
     # Two decimals, as in the MNIST reference table (13.35); fewer digits past 1000
     # (digits' 0-16 grey levels), significant ones below 1 (near-perfect codes).
     if abs(value) >= 1000:
@@ -41,8 +41,26 @@ def _error(value):
     return f"{value:.3g}"
 
 
-def _three_decimals(value):
+def format_three_decimals(value):
     return f"{value:.3f}"
+
+
+def format_ratio(value):
+    # Three decimals near 1, where the 1.02 threshold lies; powers of ten far above.
+    return f"{value:.3f}" if value < 100 else f"{value:.3g}"
+
+
+def error_ratio(error, reference_error):
+    """``error / reference_error``; 1 when both are 0, infinite when only the reference is.
+
+    None when either is missing (a skipped or failed run, a method that cannot
+    reconstruct).
+    """
+    if error is None or reference_error is None:
+        return None
+    if reference_error > 0:
+        return error / reference_error
+    return 1.0 if error == 0 else math.inf
 
 
 # (heading, formatter) per field shown in the table.
@@ -50,35 +68,61 @@ TABLE_COLUMNS = {
     "dataset": ("dataset", str),
     "method": ("method", str),
     "n_components": ("code", str),
-    "sq_error_per_sample": ("sq err/sample", _error),
-    "r2": ("R2", _three_decimals),
-    "fit_seconds": ("fit s", _significant),
+    "sq_error_per_sample": ("sq err/sample", format_error),
+    "r2": ("R2", format_three_decimals),
+    "fit_seconds": ("fit s", format_significant),
     "transform_rows_per_s": ("transform rows/s", lambda value: f"{value:,.0f}"),
     "peak_memory_mb": ("peak MiB", lambda value: f"{value:.1f}"),
-    "logreg_accuracy": ("logreg acc", _three_decimals),
-    "knn_accuracy": ("5-NN acc", _three_decimals),
-    "trustworthiness": ("trust", _three_decimals),
+    "logreg_accuracy": ("logreg acc", format_three_decimals),
+    "knn_accuracy": ("5-NN acc", format_three_decimals),
+    "trustworthiness": ("trust", format_three_decimals),
     "note": ("note", str),
 }
 
-NUMERIC_FIELDS = [
-    field for field in FIELDS if field not in ("dataset", "method", "n_components", "note")
-]
+# Left-aligned columns; every other column holds numbers and is right-aligned.
+TEXT_FIELDS = ("dataset", "method", "note")
 
 
-def _cell(record, field):
+def _cell(record, field, columns):
     value = record.get(field)
     if value is None or value == "":
         return MISSING
-    return TABLE_COLUMNS[field][1](value)  # NaN shows as "nan": a diverged fit
+    return columns[field][1](value)  # NaN shows as "nan": a diverged fit
 
 
-def markdown_table(records) -> str:
-    """A markdown table of the records, padded to line up in a terminal."""
-    headings = [heading for heading, _ in TABLE_COLUMNS.values()]
-    rows = [[_cell(record, field) for field in TABLE_COLUMNS] for record in records]
+def table_cells(records, columns) -> list[list[str]]:
+    """The records' cells, one list per record: ``columns`` is ``{field: (heading, formatter)}``.
+
+    A missing value shows as ``MISSING``.
+    """
+    return [[_cell(record, field, columns) for field in columns] for record in records]
+
+
+def markdown_table(records, columns=None, text_fields=TEXT_FIELDS) -> str:
+    """A markdown table of the records, padded to line up in a terminal.
+
+    Parameters
+    ----------
+    records : list of dict
+        One row each.
+    columns : dict, default=None
+        ``{field: (heading, formatter)}`` of the columns shown, in order;
+        ``None`` for ``TABLE_COLUMNS``. A missing value shows as ``MISSING``.
+    text_fields : tuple of str, default=TEXT_FIELDS
+        Fields aligned left; the others are numbers, aligned right.
+    """
+    columns = TABLE_COLUMNS if columns is None else columns
+    headings = [heading for heading, _ in columns.values()]
+    numeric = [field not in text_fields for field in columns]
+    return markdown_grid(headings, table_cells(records, columns), numeric)
+
+
+def markdown_grid(headings, rows, numeric) -> str:
+    """A markdown table of cells already formatted, each column padded to its widest cell.
+
+    ``numeric[i]`` says whether column ``i`` is aligned right (numbers) or left.
+    """
     widths = [max(len(text) for text in column) for column in zip(headings, *rows, strict=True)]
-    numeric = [field in NUMERIC_FIELDS or field == "n_components" for field in TABLE_COLUMNS]
 
     def line(cells):
         padded = [
@@ -94,28 +138,39 @@ def markdown_table(records) -> str:
     return "\n".join([line(headings), line(separator), *map(line, rows)])
 
 
+def quick_heading(note: str) -> str:
+    """The line above a ``--quick`` table, so that it does not pass for the headline one."""
+    return f"{note} (fewer epochs than the estimators' defaults; not the headline results)\n"
+
+
 def _finite_or_none(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
 
-def write_json(records, path: Path, settings: dict):
+def _finite_records(records):
+    return [
+        {field: _finite_or_none(value) for field, value in record.items()} for record in records
+    ]
+
+
+def write_json(records, path: Path, settings: dict, **sections):
     """Write ``{"settings": ..., "results": [record, ...]}``.
 
     Missing values, and NaN or infinite ones (which JSON cannot hold), are null.
+    ``sections`` are further lists of records stored under their own keys (the
+    tabular suite's ``summary``).
     """
-    results = [
-        {field: _finite_or_none(value) for field, value in record.items()} for record in records
-    ]
-    content = {"settings": settings, "results": results}
+    content = {"settings": settings, "results": _finite_records(records)}
+    content.update({key: _finite_records(value) for key, value in sections.items()})
     Path(path).write_text(json.dumps(content, indent=2, allow_nan=False) + "\n")
 
 
-def write_csv(records, path: Path):
-    """Write one row per record; missing values are empty cells."""
+def write_csv(records, path: Path, fields=FIELDS):
+    """Write one row per record, with the columns ``fields``; missing values are empty."""
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for record in records:
-            writer.writerow({field: record.get(field) for field in FIELDS})
+            writer.writerow({field: record.get(field) for field in fields})

