@@ -1,9 +1,10 @@
 """Helpers shared by the examples: data, the quick mode of the tests, saving figures.
 
 Set ``SK_AUTOENCODER_EXAMPLES_QUICK=1`` to run an example in seconds (a few hundred
-rows, one or two epochs: the tests do, so that no example can rot) and
-``SK_AUTOENCODER_EXAMPLES_OUT=folder`` to choose where the figures go
-(default: ``examples/output/``).
+rows, one or two epochs: the tests and the documentation's quick build do, so that no
+example can rot) and ``SK_AUTOENCODER_EXAMPLES_OUT=folder`` to choose where the
+figures go (default: ``examples/output/``). The documentation build sets it to an
+empty string: nothing is written and the figures stay open for sphinx-gallery.
 """
 
 import os
@@ -24,7 +25,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from benchmarks.datasets import load_mnist10k  # noqa: E402
 
 QUICK = os.environ.get("SK_AUTOENCODER_EXAMPLES_QUICK", "") not in ("", "0")
-OUTPUT_DIR = Path(os.environ.get("SK_AUTOENCODER_EXAMPLES_OUT", REPO_ROOT / "examples" / "output"))
+OUTPUT_DIR = os.environ.get("SK_AUTOENCODER_EXAMPLES_OUT", str(REPO_ROOT / "examples" / "output"))
 
 # Rows per split in quick mode: enough for every class to appear, few enough for seconds.
 QUICK_N_TRAIN = 300
@@ -72,10 +73,16 @@ def plot_image_rows(rows, row_titles, image_shape=(28, 28), title=None):
     return fig
 
 
-def save_figure(fig, name: str) -> Path:
-    """Write ``fig`` to ``OUTPUT_DIR/name``, print the path and return it."""
-    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT_DIR / name
+def save_figure(fig, name: str) -> Path | None:
+    """Write ``fig`` to ``OUTPUT_DIR/name``, close it, print the path and return it.
+
+    With an empty ``OUTPUT_DIR`` nothing is written and the figure stays open, for
+    sphinx-gallery to capture when it builds the documentation's gallery.
+    """
+    if not OUTPUT_DIR:
+        return None
+    path = Path(OUTPUT_DIR) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     print(f"Saved {path}")

@@ -3,8 +3,10 @@ Compression and reconstruction on MNIST
 =======================================
 
 The first autoencoder of the Keras tutorial: squeeze 784-pixel MNIST digits into a
-32-number code and decode them back. ``AutoencoderTransformer`` is used exactly as
-PCA would be, so the two can be compared with the same code size on held-out digits.
+32-number code and decode them back.
+:class:`~sk_autoencoder.AutoencoderTransformer` is used exactly as
+:class:`~sklearn.decomposition.PCA` would be, so the two can be compared with the
+same code size on held-out digits.
 """
 
 # %%
@@ -12,6 +14,7 @@ PCA would be, so the two can be compared with the same code size on held-out dig
 # ------------------------------------------------------
 # The default network is deep (hidden layers of 256 and 128 units on each side);
 # ``hidden_layer_sizes=()`` would give the tutorial's single-layer autoencoder.
+# Both are fitted on the same 8,000 training digits.
 import numpy as np
 from _common import epochs, load_mnist, plot_image_rows, save_figure
 from sklearn.decomposition import PCA
@@ -40,16 +43,30 @@ X_pca = pca.inverse_transform(pca.transform(X_test))
 X_autoencoder = autoencoder.inverse_transform(autoencoder.transform(X_test))
 pca_error = reconstruction_error(X_test, X_pca)
 autoencoder_error = reconstruction_error(X_test, X_autoencoder)
-print(f"Test error with {n_components} numbers: PCA {pca_error:.2f}, AE {autoencoder_error:.2f}")
+print(f"Held-out error with {n_components} numbers per image:")
+print(f"PCA {pca_error:.2f}, autoencoder {autoencoder_error:.2f}")
 
 # %%
 # Originals above their reconstructions
 # -------------------------------------
-# The first test image of each digit.
+# The first test image of each digit, then its reconstruction by each method.
 shown = [np.flatnonzero(y_test == digit)[0] for digit in np.unique(y_test)]
 fig = plot_image_rows(
     [X_test[shown], X_pca[shown], X_autoencoder[shown]],
-    ["original", f"PCA\n(error {pca_error:.1f})", f"autoencoder\n(error {autoencoder_error:.1f})"],
+    [
+        "original",
+        f"PCA\n(error {pca_error:.1f})",
+        f"autoencoder\n(error {autoencoder_error:.1f})",
+    ],
     title=f"MNIST reconstructed from {n_components} numbers",
 )
 save_figure(fig, "compression.png")
+
+# %%
+# PCA keeps the 32 directions of largest variance, so its reconstructions are
+# blurred blends of typical digits. The autoencoder's code is a nonlinear function
+# of the pixels, and its decoder draws sharper strokes: with the full settings its
+# held-out error is well below PCA's (see :ref:`benchmarks` for the measured
+# ratios). Because it starts as PCA and keeps its network only where held-out rows
+# show an improvement (:ref:`pca_floor`), it falls back to PCA rather than end up
+# worse.

@@ -1,0 +1,155 @@
+"""Committed benchmark results as reST: the text behind the ``benchmark-results`` directive.
+
+The tables are the README's: ``benchmarks.render`` renders the committed results
+files for both, here through :class:`ReST`, its writer for reST. This module adds
+what only the documentation shows: where a file comes from (its last commit) and
+the run's settings. Plain Python, no Sphinx, so ``tests/test_docs.py`` tests it.
+"""
+
+import html
+import math
+import subprocess
+from pathlib import Path
+
+from benchmarks import render
+from benchmarks.report import MISSING
+
+
+def escape(text):
+    """``text`` as literal reST inline text."""
+    for character in "\\`*_|":
+        text = text.replace(character, "\\" + character)
+    return text
+
+
+def list_table(title, headings, rows, classes="benchmark-table"):
+    """reST lines of a ``list-table`` with one header row."""
+    lines = [f".. list-table:: {title}".rstrip(), "   :header-rows: 1", f"   :class: {classes}", ""]
+    for row in [headings, *rows]:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {text}" for text in row[1:])
+    return lines + [""]
+
+
+def folded_lines(summary, lines):
+    """``lines`` under an HTML line ``summary`` that unfolds them."""
+    return [
+        ".. raw:: html",
+        "",
+        f"   <details><summary>{html.escape(summary, quote=False)}</summary>",
+        "",
+        *lines,
+        ".. raw:: html",
+        "",
+        "   </details>",
+        "",
+    ]
+
+
+class ReST:
+    """The documentation's writer for ``benchmarks.render``: reST."""
+
+    def text(self, value):
+        return escape(str(value))
+
+    def code(self, value):
+        return f"``{value}``"
+
+    def table(self, headings, rows, numeric):
+        # The stylesheet aligns every column but the first right (custom.css).
+        escaped = [[self.text(cell) for cell in row] for row in rows]
+        return list_table("", [self.text(heading) for heading in headings], escaped)
+
+    def folded(self, summary, lines):
+        return folded_lines(summary, lines)
+
+
+# Words of settings' names that are names: "n_jobs" reads "n jobs", "cpu_count" "CPU count".
+ACRONYMS = {"cpu": "CPU", "ae": "AE", "pca": "PCA", "vae": "VAE"}
+
+
+def words(field):
+    """A setting's name as words."""
+    return " ".join(ACRONYMS.get(word, word) for word in str(field).split("_"))
+
+
+def describe(value, nested=False):
+    """Plain text for any JSON value; lists inside others are bracketed."""
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}" if math.isfinite(value) else str(value)
+    if isinstance(value, list):
+        text = ", ".join(describe(item, nested=True) for item in value)
+        return f"({text})" if nested else text or MISSING
+    if isinstance(value, dict):
+        if any(isinstance(item, dict) for item in value.values()):
+            return "; ".join(f"{key} ({describe(item)})" for key, item in value.items())
+        parts = [f"{words(key)} {describe(item, nested=True)}" for key, item in value.items()]
+        return ", ".join(parts) or MISSING
+    return str(value)
+
+
+def settings_lines(settings):
+    """reST lines of the run's settings, a folded bullet list."""
+    if not settings:
+        return []
+    items = [
+        f"- {escape(words(key))}: {escape(describe(value))}" for key, value in settings.items()
+    ]
+    return folded_lines("Settings of the run", [*items, ""])
+
+
+def provenance(path, repo_root):
+    """Where the file comes from: its path and, if git knows it, its last commit."""
+
+    def git(*args):
+        try:
+            result = subprocess.run(
+                ["git", *args], cwd=repo_root, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    relative = _relative(path, repo_root)
+    text = f"Rendered from ``{relative}``"
+    last_commit = git("log", "-1", "--format=%h, %cs", "--", relative)
+    changed = git("status", "--porcelain", "--", relative)
+    if last_commit:
+        text += f", last committed in {last_commit}"
+        text += ", with changes not yet committed" if changed else ""
+    elif changed:
+        text += ", not yet committed"
+    return text + "."
+
+
+def _relative(path, repo_root):
+    path, repo_root = Path(path).resolve(), Path(repo_root).resolve()
+    return path.relative_to(repo_root).as_posix() if path.is_relative_to(repo_root) else str(path)
+
+
+def results_paths(name, results_dir):
+    """The files the section ``name`` (one of ``render.SECTIONS``) renders."""
+    runs = render.COMMITTED_RUNS.values() if name == "durations" else [render.COMMITTED_RUNS[name]]
+    return [Path(results_dir) / run.file for run in runs]
+
+
+def results_lines(name, results_dir, repo_root):
+    """Every reST line of the section ``name``: the README's, with provenance and settings.
+
+    Raises ``KeyError`` for a name not in ``render.SECTIONS``.
+    """
+    if name not in render.SECTIONS:
+        raise KeyError(f"{name!r} is none of {', '.join(render.SECTIONS)}")
+    lines = render.section_lines(name, results_dir, ReST())
+    if name == "durations":
+        return lines
+    [path] = results_paths(name, results_dir)
+    content = render.load_results(path)
+    if content is None:
+        return lines
+    settings = content.get("settings") or {}
+    return [provenance(path, repo_root), "", *lines, *settings_lines(settings)]

@@ -1,0 +1,127 @@
+"""The documentation's API reference and its benchmark tables, without building it."""
+
+import argparse
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+import sk_autoencoder
+from benchmarks import render, tabular
+from benchmarks.report import write_json
+from benchmarks.run import run_settings
+
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _load_benchmark_tables():
+    path = DOCS_DIR / "_ext" / "benchmark_tables.py"
+    spec = importlib.util.spec_from_file_location("benchmark_tables", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark_tables = _load_benchmark_tables()
+
+
+def _record(dataset, method, n_components, error, **fields):
+    return {
+        "dataset": dataset,
+        "method": method,
+        "n_components": n_components,
+        "sq_error_per_sample": error,
+        **fields,
+    }
+
+
+def _rows(lines, first_cell):
+    """Each table row whose first cell is ``first_cell``, as its list of cells."""
+    rows, row = [], None
+    for line in lines:
+        if line.startswith("   * - "):
+            row = [line[len("   * - ") :]]
+            rows.append(row)
+        elif line.startswith("     - ") and row is not None:
+            row.append(line[len("     - ") :])
+    return [row for row in rows if row[0] == first_cell]
+
+
+def test_api_reference_lists_every_public_name():
+    api = (DOCS_DIR / "api.rst").read_text()
+    listed = re.findall(r"^   (\w+)$", api, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(sk_autoencoder.__all__)
+
+
+def _write_results(path, records, summary=None, **settings):
+    argv = ["--suite", "tabular"] if settings.get("suite") == "tabular" else []
+    args = argparse.Namespace(quick=False, seed=0, threads=1)
+    sections = {} if summary is None else {"summary": summary}
+    write_json(records, path, {**settings, **run_settings(argv, args, 42.0)}, **sections)
+
+
+def test_benchmark_tables_absent_file_gives_a_line_saying_so(tmp_path):
+    lines = benchmark_tables.results_lines("quick", tmp_path, tmp_path)
+
+    assert lines[0] == (
+        f"No quick run results yet: ``{tmp_path / 'quick.json'}``, the ``results.json`` of "
+        "``python -m benchmarks --quick``, is not committed."
+    )
+
+
+def test_benchmark_tables_render_the_readme_tables(tmp_path):
+    records = [
+        _record("digits", "PCA", 2, 40.0, r2=0.5, note=None),
+        _record("digits", "AE deep", 2, 20.0, r2=0.75, note=None),
+        _record("digits", "AE vanilla", 2, 44.0, r2=0.45, note="slow *fit* of a_b_"),
+    ]
+    path = tmp_path / "images.json"
+    _write_results(path, records, suite="images")
+
+    lines = benchmark_tables.results_lines("images", tmp_path, tmp_path)
+
+    text = "\n".join(lines)
+    assert lines[0] == "Rendered from ``images.json``."
+    # The README's cells (benchmarks.render), ratio to PCA's error included.
+    markdown = render.section_lines("images", tmp_path)
+    readme_rows = [line.split("|")[1:-1] for line in markdown if line.startswith("| AE ")]
+    readme_cells = [[cell.strip() for cell in row] for row in readme_rows]
+    assert [row[:4] for row in readme_cells] == [
+        ["AE deep", "2", "20.00", "0.500"],
+        ["AE vanilla", "2", "44.00", "1.100"],
+    ]
+    assert _rows(lines, "AE deep") == [readme_cells[0]]
+    # Text from the file is escaped, so that it cannot break the reST around it.
+    assert _rows(lines, "AE vanilla")[0][-1] == r"slow \*fit\* of a\_b\_"
+    assert "<details><summary>Settings of the run</summary>" in text
+    assert "- command: python -m benchmarks" in lines
+
+
+def test_benchmark_tables_output_is_valid_rest(tmp_path):
+    core = pytest.importorskip("docutils.core")
+    records = [
+        _record("digits", "PCA", 2, 40.0),
+        _record("digits", "AE", 2, 20.0, note="*x*"),
+    ]
+    _write_results(tmp_path / "images.json", records, suite="images", n_components=[2, 8])
+    tabular_records = [
+        _record("wine", "PCA", 2, 3.0, protocol="raw", n_samples=178, n_features=13),
+        _record("wine", "AE", 2, 2.7, protocol="raw", n_samples=178, n_features=13),
+    ]
+    for record in tabular_records:
+        record.update(fit_seconds=0.5, score=None, note=None)
+    tabular.add_comparisons(tabular_records)
+    summary = tabular.summarize(tabular_records)
+    _write_results(tmp_path / "tabular.json", tabular_records, summary, suite="tabular")
+
+    for name in render.SECTIONS:
+        source = "\n".join(benchmark_tables.results_lines(name, tmp_path, tmp_path))
+        # Any docutils warning is an error here, as in the documentation build.
+        core.publish_doctree(source, settings_overrides={"halt_level": 2, "report_level": 2})
+    assert _rows(source.split("\n"), "raw")[0][1:3] == ["0/1", "0.900"]  # the summary
+
+
+def test_benchmark_tables_reject_an_unknown_section(tmp_path):
+    with pytest.raises(KeyError, match="none of durations, images, quick, tabular"):
+        benchmark_tables.results_lines("default", tmp_path, tmp_path)
