@@ -7,9 +7,7 @@ it with a skorch net. Transforming runs the module in batches without
 autograd.
 """
 
-import threading
-from abc import abstractmethod
-from contextlib import contextmanager
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -25,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_autoencoder._batching import TrainRows
+from sk_autoencoder._devices import resolve_device, seeded_torch
 from sk_autoencoder._floor import (
     PCAStatistics,
     aligned_signs,
@@ -34,54 +33,8 @@ from sk_autoencoder._floor import (
     validation_split,
 )
 from sk_autoencoder._inference import map_rows, score_rows
-from sk_autoencoder._net import build_net
+from sk_autoencoder._net import AutoencoderNet, build_net
 from sk_autoencoder._scaling import fit_scaling, lies_in_unit_interval
-
-
-def resolve_device(device):
-    """The torch device for the ``device`` parameter."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device='cuda' was requested but torch finds no CUDA device; "
-            "use device='auto' or device='cpu'."
-        )
-    return torch.device(device)
-
-
-# Weight initialisation, shuffles, noise and sampled codes all draw from
-# torch's global generator. Fits running in threads of one process (joblib's
-# threading backend, a Dask cluster of thread workers) would interleave their
-# draws; they take turns instead, so each stays reproducible.
-_GLOBAL_GENERATOR_LOCK = threading.RLock()
-
-
-@contextmanager
-def seeded_torch(seed, device):
-    """Seed torch's global generators inside, leaving the caller's untouched."""
-    devices = [device] if device.type == "cuda" else []
-    with _GLOBAL_GENERATOR_LOCK, torch.random.fork_rng(devices=devices):
-        # torch.manual_seed would also queue a seed for every CUDA device,
-        # which costs a millisecond per call even where there is none.
-        torch.default_generator.manual_seed(seed)
-        if devices:
-            torch.cuda.manual_seed(seed)
-        yield
-
-
-def check_layer_sizes(hidden_layer_sizes, name="hidden_layer_sizes"):
-    """``hidden_layer_sizes`` as a tuple of positive ints, or a clear error."""
-    try:
-        sizes = tuple(hidden_layer_sizes)
-    except TypeError:
-        sizes = (hidden_layer_sizes,)
-    if not all(isinstance(size, Integral) and size > 0 for size in sizes):
-        raise ValueError(
-            f"{name} must be a tuple of positive integers, got {hidden_layer_sizes!r}."
-        )
-    return tuple(int(size) for size in sizes)
-
 
 # ``batch_size="auto"``: see :func:`auto_batch_size`.
 AUTO_STEPS_PER_EPOCH = 20
@@ -123,7 +76,9 @@ def auto_batch_size(n_samples):
     return int(min(200, max(MIN_AUTO_BATCH_SIZE, n_samples // AUTO_STEPS_PER_EPOCH), n_samples))
 
 
-class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class BaseAutoencoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class of the autoencoder transformers; not for direct use.
 
     Subclasses define ``__init__`` (storing parameters only) and
@@ -151,6 +106,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         "callbacks": [list, None],
         "net_params": [dict, None],
     }
+
+    # The skorch net class and the optimizer training uses (see build_net).
+    _net_class = AutoencoderNet
+    _optimizer = torch.optim.Adam
 
     @abstractmethod
     def _build_module(self, n_features, center, scale, loss):
@@ -276,7 +235,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         center, self.scale_ = fit_scaling(X)
         self.mean_ = center.astype(X.dtype)
         self.loss_ = self._resolve_loss(X)
-        self.n_components_ = self._n_code_units(n_features)
+        self.n_components_ = self._n_components(n_features)
         batch_size = auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size
         self._build_net(n_features, center, batch_size)
         self.loss_curve_ = []
@@ -286,24 +245,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         vars(self).pop("incremental_pca_", None)
         if not self._starts_as_pca():
             return
-        n_units = self._n_code_units(n_features)
+        n_components = self._n_components(n_features)
         if streaming:
             self.incremental_pca_ = None
             self._follow_incremental_pca(X)
         else:
-            pca = fit_pca(X, n_units, self._seed, center, self.scale_)
-            self._start_from_pca(PCAStatistics.from_pca(pca, n_units), first=True)
+            pca = fit_pca(X, n_components, self._seed, center, self.scale_)
+            self._start_from_pca(PCAStatistics.from_pca(pca, n_components), first=True)
 
     def _follow_incremental_pca(self, X):
         """Update the stream's ``IncrementalPCA`` with ``X`` and move the network's PCA onto it."""
         first = self.incremental_pca_ is None
-        n_units = self._n_code_units(self.n_features_in_)
+        n_components = self._n_components(self.n_features_in_)
         pca, self.incremental_pca_ = update_incremental_pca(
-            self.incremental_pca_, X, n_units, self._center(), self.scale_
+            self.incremental_pca_, X, n_components, self._center(), self.scale_
         )
         if pca is None:
             return
-        statistics = PCAStatistics.from_pca(pca, n_units)
+        statistics = PCAStatistics.from_pca(pca, n_components)
         if not first:
             previous = self.net_.module_.decoder.weight.T.cpu().numpy()
             statistics.components = aligned_signs(statistics.components, previous)
@@ -403,7 +362,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.pca_validation_error_ = -float(np.mean(pca_scores))
         self.validation_error_ = -float(np.mean(network_scores if keep else pca_scores))
 
-    def _n_code_units(self, n_features):
+    def _n_components(self, n_features):
         """Width of the code the network learns: ``n_components``, or every feature for None."""
         if self.n_components is None:
             return n_features

@@ -5,10 +5,9 @@ from numbers import Integral
 
 from sklearn.utils._param_validation import Interval
 
-from sk_autoencoder._base import check_layer_sizes
 from sk_autoencoder._deterministic import DeterministicAutoencoder
 from sk_autoencoder._docstrings import fill_shared_docs
-from sk_autoencoder._modules import conv_stacks
+from sk_autoencoder._modules import check_layer_sizes, conv_stacks
 
 
 def resolve_image_shape(image_shape, n_features):
@@ -220,7 +219,7 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
             self.image_shape_,
             channels,
             check_kernel_sizes(self.kernel_size, len(channels)),
-            self._n_code_units(n_features),
+            self._n_components(n_features),
             self.activation,
         )
         return self._assemble_module(

@@ -1,9 +1,8 @@
 """Dense (multi-layer perceptron) autoencoder."""
 
-from sk_autoencoder._base import check_layer_sizes
 from sk_autoencoder._deterministic import DeterministicAutoencoder
 from sk_autoencoder._docstrings import fill_shared_docs
-from sk_autoencoder._modules import dense_stack
+from sk_autoencoder._modules import check_layer_sizes, dense_stack
 
 
 @fill_shared_docs
@@ -146,7 +145,7 @@ class AutoencoderTransformer(DeterministicAutoencoder):
 
     def _build_module(self, n_features, center, scale, loss):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
-        widths = (n_features, *hidden, self._n_code_units(n_features))
+        widths = (n_features, *hidden, self._n_components(n_features))
         return self._assemble_module(
             dense_stack(widths, self.activation),
             dense_stack(widths[::-1], self.activation),

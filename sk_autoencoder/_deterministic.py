@@ -2,9 +2,9 @@
 
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._floor import PCAStartMixin
-from sk_autoencoder._losses import nested_prefix_sizes
-from sk_autoencoder._modules import Autoencoder, OrderedAutoencoder, with_affine_paths
-from sk_autoencoder._ordered import OrderedCodesMixin
+from sk_autoencoder._modules import Autoencoder
+from sk_autoencoder._ordered import OrderedAutoencoder, OrderedCodesMixin, nested_prefix_sizes
+from sk_autoencoder._pca_start import with_affine_paths
 from sk_autoencoder._regularisers import RegularisersMixin
 
 
@@ -34,13 +34,15 @@ class DeterministicAutoencoder(
         data, so that :func:`sk_autoencoder.load` rebuilds it before loading
         weights; the data enter in ``_initialize`` (``_start_from_pca``).
         """
-        n_units = self._n_code_units(n_features)
+        n_components = self._n_components(n_features)
         starts_as_pca = self.init == "pca"
         if starts_as_pca:
-            encoder, decoder = with_affine_paths(encoder, decoder, n_features, n_units, n_units)
+            encoder, decoder = with_affine_paths(
+                encoder, decoder, n_features, n_components, n_components
+            )
         common = dict(center=center, scale=scale, loss=loss, noise=noise, clip_output=starts_as_pca)
         if self.ordered:
             return OrderedAutoencoder(
-                encoder, decoder, prefix_sizes=nested_prefix_sizes(n_units), **common
+                encoder, decoder, prefix_sizes=nested_prefix_sizes(n_components), **common
             )
         return Autoencoder(encoder, decoder, **common)

@@ -18,7 +18,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import StrOptions
 
 from sk_autoencoder._batching import is_memory_mapped
-from sk_autoencoder._modules import set_affine_paths, start_as_pca
+from sk_autoencoder._pca_start import set_affine_paths, start_as_pca
 
 # Values per chunk of rows an IncrementalPCA takes at a time (a megabyte of
 # float32): memory stays bounded for memory-mapped arrays larger than RAM.
@@ -74,9 +74,9 @@ class PCAStatistics:
 
     Parameters
     ----------
-    components : ndarray of shape (n_units, n_features)
+    components : ndarray of shape (n_components, n_features)
         Orthonormal components, rows of zeros past PCA's rank.
-    explained_variance : ndarray of shape (n_units,)
+    explained_variance : ndarray of shape (n_components,)
         Variance along each component (zero past the rank).
     noise_variance : float
         Mean variance along the discarded directions (probabilistic PCA's
@@ -94,11 +94,11 @@ class PCAStatistics:
         self.offset = offset
 
     @classmethod
-    def from_pca(cls, pca, n_units):
-        """From a PCA or IncrementalPCA fitted on scaled rows, padded to ``n_units``."""
+    def from_pca(cls, pca, n_components):
+        """From a PCA or IncrementalPCA fitted on scaled rows, padded to ``n_components``."""
         n_pca, n_features = pca.components_.shape
-        components = np.zeros((n_units, n_features))
-        variance = np.zeros(n_units)
+        components = np.zeros((n_components, n_features))
+        variance = np.zeros(n_components)
         components[:n_pca] = pca.components_
         variance[:n_pca] = pca.explained_variance_
         return cls(components, variance, float(pca.noise_variance_), pca.mean_)
@@ -110,8 +110,8 @@ def _scaled(X, center, scale):
     return (X.astype(np.float64) - center) / scale
 
 
-def fit_pca(X, n_units, seed, center, scale):
-    """scikit-learn's PCA of ``X`` in the network's units, with up to ``n_units`` components.
+def fit_pca(X, n_components, seed, center, scale):
+    """scikit-learn's PCA of ``X`` in the network's units, with up to ``n_components`` components.
 
     PCA runs on the centred rows divided by ``scale``, in float64: its
     components are the raw data's, and no variance overflows whatever the
@@ -120,7 +120,7 @@ def fit_pca(X, n_units, seed, center, scale):
     stays bounded by a chunk.
     """
     n_samples, n_features = X.shape
-    n_pca = min(n_units, n_samples, n_features)
+    n_pca = min(n_components, n_samples, n_features)
     if not (sp.issparse(X) or is_memory_mapped(X)):
         return PCA(n_components=n_pca, random_state=seed).fit(_scaled(X, center, scale))
     pca = IncrementalPCA(n_components=n_pca)
@@ -142,7 +142,7 @@ def _partial_fit_in_chunks(pca, X, center, scale):
         pca.partial_fit(_scaled(X[rows], center, scale))
 
 
-def update_incremental_pca(state, X, n_units, center, scale):
+def update_incremental_pca(state, X, n_components, center, scale):
     """An ``IncrementalPCA`` of the chunks so far, ``X`` included, and its state.
 
     The state is the model's fitted attributes as plain data (arrays and
@@ -154,7 +154,7 @@ def update_incremental_pca(state, X, n_units, center, scale):
     state : dict or None
         :func:`update_incremental_pca`'s previous state; None before the first chunk.
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    n_units : int
+    n_components : int
     center, scale
         The network's scaling; the PCA runs in its units.
 
@@ -164,7 +164,7 @@ def update_incremental_pca(state, X, n_units, center, scale):
         None while no chunk was large enough.
     state : dict or None
     """
-    n_pca = min(n_units, X.shape[1])
+    n_pca = min(n_components, X.shape[1])
     pca = IncrementalPCA(n_components=n_pca)
     for name, value in (state or {}).items():
         setattr(pca, name, value)

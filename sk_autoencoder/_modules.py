@@ -11,18 +11,12 @@ and inverse_transform.
 import itertools
 import math
 from dataclasses import dataclass
+from numbers import Integral
 
-import numpy as np
 import torch
 from torch import nn
 
-from sk_autoencoder._losses import (
-    MIN_NOISE_VARIANCE,
-    nested_dropout,
-    optimal_noise_variance,
-    per_sample_objective,
-    prefix_codes,
-)
+from sk_autoencoder._losses import optimal_noise_variance, per_sample_objective
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -30,6 +24,19 @@ ACTIVATIONS = {
     "logistic": nn.Sigmoid,
     "identity": nn.Identity,
 }
+
+
+def check_layer_sizes(hidden_layer_sizes, name="hidden_layer_sizes"):
+    """``hidden_layer_sizes`` as a tuple of positive ints, or a clear error."""
+    try:
+        sizes = tuple(hidden_layer_sizes)
+    except TypeError:
+        sizes = (hidden_layer_sizes,)
+    if not all(isinstance(size, Integral) and size > 0 for size in sizes):
+        raise ValueError(
+            f"{name} must be a tuple of positive integers, got {hidden_layer_sizes!r}."
+        )
+    return tuple(int(size) for size in sizes)
 
 
 def dense_stack(layer_sizes, activation):
@@ -67,47 +74,6 @@ class AutoencoderOutput:
     mean: torch.Tensor | None = None
     log_var: torch.Tensor | None = None
     noise_variance: torch.Tensor | None = None
-
-
-class AffinePlusNetwork(nn.Module):
-    """A fixed affine map beside trainable parts: ``X @ weight.T + bias + linear(X) + network(X)``.
-
-    The affine map is a pair of float64 buffers, never trained: set to PCA's
-    (:func:`start_as_pca`) it keeps float64 accuracy whatever dtype the
-    network trains in. The trainable ``linear`` map starts at zero, and so
-    does the network's last layer (:func:`start_as_pca`), so the sum starts as
-    the affine map exactly; ``linear`` lets training turn or cancel the fixed
-    map directly, which a ReLU network does only approximately. ``network_on``
-    switches the trainable parts off for inference, leaving the affine map
-    alone: the estimators' fallback to PCA.
-
-    Parameters
-    ----------
-    network : nn.Module
-        Maps ``n_in`` values to ``n_out``.
-    n_in, n_out : int
-        Shape of the affine map.
-    """
-
-    def __init__(self, network, n_in, n_out):
-        super().__init__()
-        self.network = network
-        self.linear = nn.Linear(n_in, n_out, bias=False)
-        nn.init.zeros_(self.linear.weight)
-        self.register_buffer("weight", torch.zeros(n_out, n_in, dtype=torch.float64))
-        self.register_buffer("bias", torch.zeros(n_out, dtype=torch.float64))
-        self.register_buffer("network_on", torch.tensor(True))
-
-    def affine(self, X):
-        return torch.addmm(self.bias.to(X.dtype), X, self.weight.to(X.dtype).T)
-
-    def forward(self, X):
-        output = self.affine(X)
-        # Training always trains the trainable parts; switched off, they are
-        # left out of inference only.
-        if self.training or self.network_on:
-            output = output + self.linear(X) + self.network(X)
-        return output
 
 
 class Autoencoder(nn.Module):
@@ -154,7 +120,8 @@ class Autoencoder(nn.Module):
     def use_network(self, on):
         """Switch the networks beside the fixed affine paths on or off, for inference."""
         for part in (self.encoder, self.decoder):
-            if isinstance(part, AffinePlusNetwork):
+            # Parts beside a fixed affine path (sk_autoencoder._pca_start) have the switch.
+            if hasattr(part, "network_on"):
                 part.network_on.fill_(bool(on))
 
     def standardize(self, X):
@@ -398,167 +365,3 @@ def elbo_draws(n_components, n_draws):
     orthonormal, _ = torch.linalg.qr(gaussian)
     scaled = orthonormal * math.sqrt(half)
     return torch.cat([scaled, -scaled])
-
-
-def with_affine_paths(encoder, decoder, n_features, n_encoder_outputs, n_components):
-    """``encoder`` and ``decoder`` each beside a fixed affine map of the same shape."""
-    return (
-        AffinePlusNetwork(encoder, n_features, n_encoder_outputs),
-        AffinePlusNetwork(decoder, n_components, n_features),
-    )
-
-
-def _zero_last_layer(network):
-    """Zero the weight and bias of ``network``'s last layer, so that it outputs zeros.
-
-    Its earlier layers still compute nonzero features, so the zeroed layer
-    gets gradients at the first step and the network starts learning.
-    """
-    for layer in reversed(list(network.modules())):
-        if isinstance(getattr(layer, "weight", None), torch.Tensor):
-            layer.weight.zero_()
-            if getattr(layer, "bias", None) is not None:
-                layer.bias.zero_()
-            return
-
-
-def _start_trainable_parts_at_zero(module):
-    for part in (module.encoder, module.decoder):
-        part.linear.weight.zero_()
-        _zero_last_layer(part.network)
-
-
-@torch.no_grad()
-def set_affine_paths(module, encoder_weight, decoder_weight, encoder_bias=0.0, decoder_bias=0.0):
-    """Set the fixed affine paths of ``module`` (built with :func:`with_affine_paths`).
-
-    Parameters
-    ----------
-    module : Autoencoder
-    encoder_weight : ndarray of shape (n_encoder_outputs, n_features)
-    decoder_weight : ndarray of shape (n_features, n_components)
-    encoder_bias : ndarray of shape (n_encoder_outputs,) or float, default=0.0
-    decoder_bias : ndarray of shape (n_features,) or float, default=0.0
-    """
-    for part, weight, bias in (
-        (module.encoder, encoder_weight, encoder_bias),
-        (module.decoder, decoder_weight, decoder_bias),
-    ):
-        part.weight.copy_(torch.as_tensor(weight, dtype=torch.float64))
-        part.bias.copy_(torch.as_tensor(bias, dtype=torch.float64))
-
-
-@torch.no_grad()
-def start_as_pca(module, components):
-    """Make ``module`` (built with :func:`with_affine_paths`) compute PCA's reconstruction.
-
-    Parameters
-    ----------
-    module : Autoencoder
-        Its encoder and decoder are :class:`AffinePlusNetwork`, and its
-        internal scaling centres on PCA's mean.
-    components : ndarray of shape (n_components, n_features)
-        PCA's orthonormal components (rows); rows of zeros where PCA has fewer
-        components than the code has units.
-    """
-    set_affine_paths(module, components, components.T)
-    _start_trainable_parts_at_zero(module)
-
-
-def ppca_affine_paths(components, explained_variance, noise_variance, offset=0.0):
-    """The affine paths of a linear Gaussian VAE that is probabilistic PCA.
-
-    A linear Gaussian VAE contains probabilistic PCA (Tipping & Bishop,
-    1999): with the decoder ``W = U^T (Lambda - sigma^2)^(1/2)`` and the
-    encoder giving PPCA's exact posterior, ``N(M^-1 W^T x, sigma^2 M^-1)``
-    with ``M = W^T W + sigma^2 = Lambda``, its ELBO is PPCA's log-likelihood.
-
-    Returns
-    -------
-    encoder_weight : ndarray of shape (2 * n_components, n_features)
-        The posterior mean's rows, then zero rows for the log-variance.
-    decoder_weight : ndarray of shape (n_features, n_components)
-    encoder_bias : ndarray of shape (2 * n_components,)
-        For the mean, minus the mean path applied to ``offset``; the
-        posterior's log-variances after.
-    decoder_bias : ndarray of shape (n_features,) or float
-        ``offset``, PPCA's mean relative to the network's centre.
-    noise_variance : float
-        ``sigma^2``, floored where PCA is exact.
-    """
-    noise_variance = max(float(noise_variance), MIN_NOISE_VARIANCE)
-    variance = np.maximum(explained_variance, noise_variance)
-    loading = np.sqrt(variance - noise_variance)
-    mean_weight = (loading / variance)[:, None] * components
-    encoder_weight = np.vstack([mean_weight, 0 * components])
-    mean_bias = -mean_weight @ np.broadcast_to(offset, components.shape[1])
-    encoder_bias = np.concatenate([mean_bias, np.log(noise_variance / variance)])
-    return encoder_weight, components.T * loading, encoder_bias, offset, noise_variance
-
-
-@torch.no_grad()
-def start_as_ppca(module, components, explained_variance, noise_variance):
-    """Make a :class:`VariationalAutoencoder` with affine paths equal probabilistic PCA.
-
-    See :func:`ppca_affine_paths`.
-
-    Parameters
-    ----------
-    module : VariationalAutoencoder
-    components : ndarray of shape (n_components, n_features)
-        PCA's components ``U``, rows of zeros past its rank.
-    explained_variance : ndarray of shape (n_components,)
-        PCA's variances ``Lambda`` in scaled units.
-    noise_variance : float
-        PPCA's ``sigma^2`` in scaled units, the mean discarded variance.
-    """
-    *paths, noise_variance = ppca_affine_paths(components, explained_variance, noise_variance)
-    set_affine_paths(module, *paths)
-    module.noise_variance.fill_(noise_variance)
-    _start_trainable_parts_at_zero(module)
-
-
-class OrderedAutoencoder(Autoencoder):
-    """An autoencoder whose first ``k`` code units are a good code for every ``k``.
-
-    Training reconstructs each row from a prefix of its code drawn from
-    :func:`~sk_autoencoder._losses.nested_prefix_sizes`
-    (:func:`~sk_autoencoder._losses.nested_dropout`). ``n_active``
-    is how many leading units :meth:`encode` returns; :meth:`decode` fills the
-    rest with zeros, the value the prefixes were trained with.
-
-    Parameters
-    ----------
-    encoder, decoder, center, scale, loss, noise
-        As in :class:`Autoencoder`.
-    prefix_sizes : tuple of int
-        Prefix sizes the loss averages over, the last one the full code.
-    """
-
-    def __init__(self, encoder, decoder, *, prefix_sizes, **kwargs):
-        super().__init__(encoder, decoder, **kwargs)
-        self.prefix_sizes = tuple(prefix_sizes)
-        self.register_buffer("n_active", torch.tensor(self.prefix_sizes[-1]))
-
-    @property
-    def n_units(self):
-        return self.prefix_sizes[-1]
-
-    def encode(self, X):
-        return super().encode(X)[:, : int(self.n_active)]
-
-    def decode(self, code):
-        padding = code.new_zeros(code.shape[0], self.n_units - code.shape[1])
-        return super().decode(torch.cat([code, padding], dim=1))
-
-    def prefix_errors(self, X):
-        """Squared error per row (a column per ``k``) of the reconstruction from ``k`` units."""
-        code = self.encoder(self.standardize(X))
-        errors = []
-        for size in range(1, self.n_units + 1):
-            reconstruction = self.to_input_space(self.decoder(prefix_codes(code, (size,))))
-            errors.append((X - reconstruction).pow(2).flatten(1).sum(dim=1))
-        return torch.stack(errors, dim=1)
-
-    def _decoder_input(self, code):
-        return nested_dropout(code, self.prefix_sizes)

@@ -2,7 +2,6 @@
 
 import copy
 
-import torch
 from skorch import NeuralNet
 from skorch.utils import noop
 
@@ -44,6 +43,12 @@ def build_net(
     :class:`~sk_autoencoder._callbacks.ValidationGuard` scores them from
     epoch 0 on and keeps the best state. The estimator's ``callbacks`` and
     ``net_params`` come last, so a user can override any of this.
+
+    The net's class and its optimizer are the estimator's ``_net_class`` and
+    ``_optimizer``: a variant with more modules or optimizers (a second
+    network, trained adversarially) brings a net class that registers them,
+    and :func:`sk_autoencoder.save` saves every module and optimizer the net
+    registers.
 
     Parameters
     ----------
@@ -95,7 +100,7 @@ def build_net(
         module=module,
         criterion=AutoencoderLoss,
         criterion__loss=loss,
-        optimizer=torch.optim.Adam,
+        optimizer=estimator._optimizer,
         lr=estimator.learning_rate_init,
         max_epochs=estimator.max_iter,
         batch_size=batch_size,
@@ -116,4 +121,4 @@ def build_net(
     for name, value in (criterion_params or {}).items():
         params[f"criterion__{name}"] = value
     params.update(estimator.net_params or {})
-    return AutoencoderNet(**params)
+    return estimator._net_class(**params)

@@ -1,7 +1,8 @@
 """Saving and loading fitted estimators without pickle.
 
-A model file is one safetensors file. Its tensors are the module's weights
-(``module.<name>``) and the optimizer's state (``optimizer.<index>.<name>``);
+A model file is one safetensors file. Its tensors are the weights of every
+module the net registers (``module.<name>``, and so on for a second one) and
+the state of every optimizer (``optimizer.<index>.<name>``);
 its header metadata holds JSON: the format version, the class name, the
 parameters (``get_params``), the fitted attributes and the net's epoch
 history. Loading parses JSON and raw numbers only, so a file cannot run code,
@@ -13,7 +14,7 @@ import json
 import math
 import os
 import re
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
@@ -22,28 +23,14 @@ from safetensors.torch import save_file
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from sk_autoencoder._base import BaseAutoencoder, resolve_device
+from sk_autoencoder._base import BaseAutoencoder
+from sk_autoencoder._codec import CorruptFile, decode, encode, shorten
+from sk_autoencoder._devices import resolve_device
 
 FORMAT = "sk_autoencoder"
 # Bump when a file written by this version could be misread by an older one.
-FORMAT_VERSION = 1
-
-_MODULE_PREFIX = "module."
-_OPTIMIZER_PREFIX = "optimizer."
-_ARRAY_DTYPES = {
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-}
+# 2: the state of every optimizer the net registers, under "optimizers".
+FORMAT_VERSION = 2
 
 
 def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
@@ -114,33 +101,37 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
     }
     config = {
         "class": name,
-        "params": {key: _encode(value, f"parameter {key}") for key, value in params.items()},
-        "attributes": {
-            key: _encode(value, f"attribute {key}") for key, value in attributes.items()
-        },
+        "params": {key: encode(value, f"parameter {key}") for key, value in params.items()},
+        "attributes": {key: encode(value, f"attribute {key}") for key, value in attributes.items()},
     }
     net = estimator.net_
-    tensors = {
-        _MODULE_PREFIX + key: _to_cpu(tensor) for key, tensor in net.module_.state_dict().items()
-    }
-    optimizer_state = net.optimizer_.state_dict()
-    per_parameter_state = {}
-    for index, state in optimizer_state["state"].items():
-        per_parameter_state[str(index)] = {}
-        for key, value in state.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"{_OPTIMIZER_PREFIX}{index}.{key}"] = _to_cpu(value)
-            else:
-                per_parameter_state[str(index)][key] = value
+    tensors = {}
+    # Every module and optimizer the net registers: a variant with a second
+    # network saves it too.
+    for module_name in net._modules:
+        module = getattr(net, module_name + "_")
+        for key, tensor in module.state_dict().items():
+            tensors[f"{module_name}.{key}"] = _to_cpu(tensor)
+    config["optimizers"] = {}
+    for optimizer_name in net._optimizers:
+        optimizer_state = getattr(net, optimizer_name + "_").state_dict()
+        per_parameter_state = {}
+        for index, state in optimizer_state["state"].items():
+            per_parameter_state[str(index)] = {}
+            for key, value in state.items():
+                if isinstance(value, torch.Tensor):
+                    tensors[f"{optimizer_name}.{index}.{key}"] = _to_cpu(value)
+                else:
+                    per_parameter_state[str(index)][key] = value
+        config["optimizers"][optimizer_name] = encode(
+            {"param_groups": optimizer_state["param_groups"], "state": per_parameter_state},
+            "optimizer state",
+        )
     config["net"] = {
         "batch_size": int(net.batch_size),
         # Per-batch entries would make the header grow with the data; the
         # epoch rows are what later training and users read.
-        "history": _encode([_epoch_row(row) for row in net.history], "history"),
-    }
-    config["optimizer"] = {
-        "param_groups": _encode(optimizer_state["param_groups"], "optimizer state"),
-        "state": _encode(per_parameter_state, "optimizer state"),
+        "history": encode([_epoch_row(row) for row in net.history], "history"),
     }
     metadata = {
         "format": FORMAT,
@@ -210,12 +201,8 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
         ) from error
     try:
         return _rebuild(metadata, tensors, device)
-    except _CorruptFile as error:
+    except CorruptFile as error:
         raise ValueError(f"Cannot load {os.fspath(path)!r}: {error}") from None
-
-
-class _CorruptFile(Exception):
-    """A model file that cannot be what :func:`save` wrote."""
 
 
 def _estimator_classes():
@@ -244,163 +231,96 @@ def _epoch_row(row):
     }
 
 
-def _encode(value, where):
-    """``value`` as JSON; non-JSON types become objects tagged ``__type__``."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, Real):
-        return float(value)
-    if isinstance(value, list):
-        return [_encode(item, where) for item in value]
-    if isinstance(value, tuple):
-        return {"__type__": "tuple", "items": [_encode(item, where) for item in value]}
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {"__type__": "dict", "items": {k: _encode(v, where) for k, v in value.items()}}
-    if isinstance(value, torch.device):
-        return {"__type__": "device", "value": str(value)}
-    if isinstance(value, np.ndarray):
-        if value.dtype.name in _ARRAY_DTYPES:
-            dtype = value.dtype.name
-        elif value.dtype.kind in "OU" and all(isinstance(item, str) for item in value.flat):
-            dtype = "object" if value.dtype.kind == "O" else "str"
-        else:
-            dtype = None
-        if dtype is not None:
-            return {
-                "__type__": "ndarray",
-                "dtype": dtype,
-                "shape": list(value.shape),
-                "data": [_encode(item, where) for item in value.ravel().tolist()],
-            }
-    raise TypeError(
-        f"Cannot save {where}={value!r}: only numbers, strings, lists, tuples, dicts "
-        "with string keys and arrays of numbers or strings can be saved without "
-        "pickle. Set it to such a value (or None) before saving."
-    )
-
-
-def _decode(value, where):
-    """The inverse of :func:`_encode`, accepting only what it can produce."""
-    if value is None or isinstance(value, (bool, Integral, Real, str)):
-        return value
-    if isinstance(value, list):
-        return [_decode(item, where) for item in value]
-    kind = value.get("__type__") if isinstance(value, dict) else None
-    if kind == "tuple" and isinstance(value.get("items"), list):
-        return tuple(_decode(item, where) for item in value["items"])
-    if kind == "dict" and isinstance(value.get("items"), dict):
-        return {key: _decode(item, where) for key, item in value["items"].items()}
-    if kind == "device" and re.fullmatch(r"cpu|cuda(:[0-9]{1,3})?", str(value.get("value"))):
-        return torch.device(value["value"])
-    if kind == "ndarray":
-        return _decode_array(value, where)
-    raise _CorruptFile(f"{where} holds an unsupported value {_shorten(value)}.")
-
-
-def _decode_array(value, where):
-    dtype, shape, data = value.get("dtype"), value.get("shape"), value.get("data")
-    valid_shape = isinstance(shape, list) and all(
-        isinstance(size, int) and not isinstance(size, bool) and size >= 0 for size in shape
-    )
-    if not (valid_shape and isinstance(data, list) and len(data) == math.prod(shape)):
-        raise _CorruptFile(f"{where} is an array whose shape does not match its data.")
-    if dtype in ("object", "str"):
-        item_types = (str,)
-    elif dtype in _ARRAY_DTYPES:
-        item_types = (bool, int, float)
-    else:
-        raise _CorruptFile(f"{where} is an array of unsupported dtype {_shorten(dtype)}.")
-    if not all(isinstance(item, item_types) for item in data):
-        raise _CorruptFile(f"{where} is a {dtype} array holding values of another type.")
-    try:
-        return np.array(data, dtype=dtype if dtype != "str" else str).reshape(shape)
-    except (ValueError, OverflowError) as error:
-        raise _CorruptFile(f"{where} is not a valid {dtype} array ({error}).") from None
-
-
-def _shorten(value):
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _rebuild(metadata, tensors, device):
     """The fitted estimator described by a file's metadata and tensors."""
     if metadata.get("format") != FORMAT:
-        raise _CorruptFile("it is not an sk_autoencoder model file (no format marker).")
+        raise CorruptFile("it is not an sk_autoencoder model file (no format marker).")
     version = metadata.get("format_version", "")
     if not re.fullmatch(r"[0-9]{1,9}", version):
-        raise _CorruptFile(f"its format version {_shorten(version)} is not a number.")
+        raise CorruptFile(f"its format version {shorten(version)} is not a number.")
     if int(version) > FORMAT_VERSION:
-        raise _CorruptFile(
+        raise CorruptFile(
             f"it was written by a newer sk_autoencoder (file format {int(version)}; "
             f"this version reads up to {FORMAT_VERSION}). Upgrade sk_autoencoder to load it."
         )
     try:
         config = json.loads(metadata.get("config", ""))
     except (ValueError, RecursionError) as error:
-        raise _CorruptFile(f"its configuration is not valid JSON ({error}).") from None
+        raise CorruptFile(f"its configuration is not valid JSON ({error}).") from None
     if not isinstance(config, dict):
-        raise _CorruptFile("its configuration is not a JSON object.")
+        raise CorruptFile("its configuration is not a JSON object.")
     classes = _estimator_classes()
     name = config.get("class")
     if name not in classes:
-        raise _CorruptFile(
-            f"class {_shorten(name)} is not one of sk_autoencoder's estimators "
+        raise CorruptFile(
+            f"class {shorten(name)} is not one of sk_autoencoder's estimators "
             f"({', '.join(sorted(classes))})."
         )
     cls = classes[name]
     try:
-        params = _decode_section(config, "params")
-        attributes = _decode_section(config, "attributes")
-        net_config = _decode_section(config, "net")
-        optimizer_config = _decode_section(config, "optimizer")
+        params = __decode_section(config, "params")
+        attributes = __decode_section(config, "attributes")
+        net_config = __decode_section(config, "net")
+        # Format 1 had one optimizer, under "optimizer".
+        optimizer_configs = (
+            __decode_section(config, "optimizers")
+            if "optimizers" in config
+            else {"optimizer": __decode_section(config, "optimizer")}
+        )
     except RecursionError:
-        raise _CorruptFile("its configuration is nested too deeply.") from None
+        raise CorruptFile("its configuration is nested too deeply.") from None
 
     unknown = set(params) - set(cls._get_param_names())
     if unknown:
-        raise _CorruptFile(f"{name} has no parameters {sorted(unknown)}.")
+        raise CorruptFile(f"{name} has no parameters {sorted(unknown)}.")
     estimator = cls(**params)
     try:
         estimator._validate_params()
     except ValueError as error:
-        raise _CorruptFile(f"invalid parameters: {error}") from None
+        raise CorruptFile(f"invalid parameters: {error}") from None
     for key, value in attributes.items():
         # Data only, and never over a parameter, a method or the net.
         if not key.isidentifier() or key.startswith("__") or key in params or key == "net_":
-            raise _CorruptFile(f"{_shorten(key)} is not a fitted attribute.")
+            raise CorruptFile(f"{shorten(key)} is not a fitted attribute.")
         if hasattr(cls, key):
-            raise _CorruptFile(f"attribute {key!r} would hide {name}.{key}.")
+            raise CorruptFile(f"attribute {key!r} would hide {name}.{key}.")
         setattr(estimator, key, value)
     _check_fitted_state(estimator)
 
     estimator.device_ = _load_device(estimator.device, device)
     batch_size = net_config.get("batch_size")
     if not isinstance(batch_size, int) or batch_size < 1:
-        raise _CorruptFile(f"batch size {_shorten(batch_size)} is not a positive integer.")
+        raise CorruptFile(f"batch size {shorten(batch_size)} is not a positive integer.")
     module_state = _module_state(estimator, tensors)
     # The module's float64 centre, not mean_, which is in the data's dtype.
     center = module_state["center"].numpy()
     estimator._build_net(estimator.n_features_in_, center, batch_size)
     net = estimator.net_
-    net.module_.load_state_dict(module_state)
-    _load_optimizer_state(net.optimizer_, optimizer_config, tensors)
+    names = [*net._modules, *net._optimizers]
+    stray = sorted(key for key in tensors if key.split(".", 1)[0] not in names)
+    if stray:
+        raise CorruptFile(f"tensors {stray[:5]} belong to no module or optimizer of the net.")
+    for module_name in net._modules:
+        module = getattr(net, module_name + "_")
+        module.load_state_dict(_checked_state(module.state_dict(), module_name, tensors))
+    for optimizer_name in net._optimizers:
+        optimizer_config = optimizer_configs.get(optimizer_name, {})
+        if not isinstance(optimizer_config, dict):
+            raise CorruptFile(f"its {optimizer_name} state is not a JSON object.")
+        optimizer = getattr(net, optimizer_name + "_")
+        _load_optimizer_state(optimizer, optimizer_name, optimizer_config, tensors)
     history = net_config.get("history", [])
     if not (isinstance(history, list) and all(isinstance(row, dict) for row in history)):
-        raise _CorruptFile("the net's history is not a list of epochs.")
+        raise CorruptFile("the net's history is not a list of epochs.")
     net.history = History(history)
     return estimator
 
 
-def _decode_section(config, section):
+def __decode_section(config, section):
     value = config.get(section, {})
     if not isinstance(value, dict):
-        raise _CorruptFile(f"its {section} section is not a JSON object.")
-    return {key: _decode(item, f"{section} entry {key}") for key, item in value.items()}
+        raise CorruptFile(f"its {section} section is not a JSON object.")
+    return {key: decode(item, f"{section} entry {key}") for key, item in value.items()}
 
 
 def _check_fitted_state(estimator):
@@ -420,7 +340,7 @@ def _check_fitted_state(estimator):
     }
     for attribute, valid in checks.items():
         if not valid:
-            raise _CorruptFile(f"fitted attribute {attribute} is missing or invalid.")
+            raise CorruptFile(f"fitted attribute {attribute} is missing or invalid.")
 
 
 def _valid_code_size(estimator, n_features):
@@ -431,7 +351,7 @@ def _valid_code_size(estimator, n_features):
     return (
         isinstance(n_components_, int)
         and isinstance(n_features, int)
-        and 1 <= n_components_ <= estimator._n_code_units(n_features)
+        and 1 <= n_components_ <= estimator._n_components(n_features)
     )
 
 
@@ -444,38 +364,46 @@ def _load_device(estimator_device, device):
 
 
 def _module_state(estimator, tensors):
-    """The file's ``module.*`` tensors, checked against the module they must fill."""
+    """The file's ``module.*`` tensors, checked against the module its parameters describe.
+
+    The module is built on the meta device, shapes only, before anything is
+    allocated: parameters tampered with must not make the rebuilt module
+    allocate more than the file holds.
+    """
     try:
         with torch.device("meta"):
-            # Shapes only, on no memory: parameters tampered with must not
-            # make the rebuilt module allocate more than the file holds.
             expected = estimator._build_module(
                 estimator.n_features_in_, estimator.mean_, estimator.scale_, estimator.loss_
             ).state_dict()
     except (ValueError, TypeError) as error:
-        raise _CorruptFile(f"its parameters describe no valid model ({error}).") from None
+        raise CorruptFile(f"its parameters describe no valid model ({error}).") from None
+    return _checked_state(expected, "module", tensors)
+
+
+def _checked_state(expected, module_name, tensors):
+    """The file's ``<module_name>.*`` tensors, with the keys, shapes and dtypes of ``expected``."""
+    prefix = module_name + "."
     state = {
-        key[len(_MODULE_PREFIX) :]: tensor
-        for key, tensor in tensors.items()
-        if key.startswith(_MODULE_PREFIX)
+        key[len(prefix) :]: tensor for key, tensor in tensors.items() if key.startswith(prefix)
     }
     missing, unexpected = sorted(set(expected) - set(state)), sorted(set(state) - set(expected))
     if missing or unexpected:
-        raise _CorruptFile(
+        raise CorruptFile(
             f"its weights do not fit the model: missing {missing}, unexpected {unexpected}."
         )
     for key, tensor in state.items():
         if tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype:
-            raise _CorruptFile(
+            raise CorruptFile(
                 f"weight {key!r} has shape {tuple(tensor.shape)} and dtype {tensor.dtype}; "
                 f"the model needs {tuple(expected[key].shape)} and {expected[key].dtype}."
             )
     return state
 
 
-def _load_optimizer_state(optimizer, config, tensors):
-    """Load the optimizer's state; each tensor is a scalar or shaped like its weight."""
-    tensor_keys = [key for key in tensors if key.startswith(_OPTIMIZER_PREFIX)]
+def _load_optimizer_state(optimizer, optimizer_name, config, tensors):
+    """Load an optimizer's state; each tensor is a scalar or shaped like its weight."""
+    prefix = optimizer_name + "."
+    tensor_keys = [key for key in tensors if key.startswith(prefix)]
     if not config and not tensor_keys:
         return
     param_groups = config.get("param_groups")
@@ -493,17 +421,17 @@ def _load_optimizer_state(optimizer, config, tensors):
         )
         and isinstance(state, dict)
     ):
-        raise _CorruptFile("its optimizer state does not fit the model.")
+        raise CorruptFile("its optimizer state does not fit the model.")
     per_weight = {}
     for key, value in state.items():
         if not (key.isdigit() and int(key) < len(weights) and isinstance(value, dict)):
-            raise _CorruptFile("its optimizer state does not fit the model.")
+            raise CorruptFile("its optimizer state does not fit the model.")
         per_weight[int(key)] = dict(value)
     for key in tensor_keys:
-        index, _, name = key[len(_OPTIMIZER_PREFIX) :].partition(".")
+        index, _, name = key[len(prefix) :].partition(".")
         tensor = tensors[key]
         fits = index.isdigit() and int(index) < len(weights)
         if not (fits and tensor.shape in (torch.Size([]), weights[int(index)].shape)):
-            raise _CorruptFile(f"optimizer tensor {key!r} does not fit the model.")
+            raise CorruptFile(f"optimizer tensor {key!r} does not fit the model.")
         per_weight.setdefault(int(index), {})[name] = tensor
     optimizer.load_state_dict({"state": per_weight, "param_groups": param_groups})

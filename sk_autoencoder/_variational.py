@@ -6,11 +6,10 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from sk_autoencoder._base import BaseAutoencoder, check_layer_sizes
+from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._docstrings import fill_shared_docs
-from sk_autoencoder._modules import (
-    VariationalAutoencoder,
-    dense_stack,
+from sk_autoencoder._modules import VariationalAutoencoder, check_layer_sizes, dense_stack
+from sk_autoencoder._pca_start import (
     ppca_affine_paths,
     set_affine_paths,
     start_as_ppca,
@@ -195,7 +194,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
 
     def _build_module(self, n_features, center, scale, loss):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
-        n_components = self._n_code_units(n_features)
+        n_components = self._n_components(n_features)
         encoder = dense_stack((n_features, *hidden, 2 * n_components), self.activation)
         decoder = dense_stack((n_components, *hidden[::-1], n_features), self.activation)
         if loss == "mse":
