@@ -118,24 +118,19 @@ def markdown_table(records, columns=None, text_fields=TEXT_FIELDS) -> str:
 
 
 def markdown_grid(headings, rows, numeric) -> str:
-    """A markdown table of cells already formatted, each column padded to its widest cell.
+    """A markdown table of cells already formatted (pandas' ``to_markdown``, via tabulate).
 
     ``numeric[i]`` says whether column ``i`` is aligned right (numbers) or left.
     """
-    widths = [max(len(text) for text in column) for column in zip(headings, *rows, strict=True)]
+    import pandas as pd
 
-    def line(cells):
-        padded = [
-            cell.rjust(width) if is_numeric else cell.ljust(width)
-            for cell, width, is_numeric in zip(cells, widths, numeric, strict=True)
-        ]
-        return "| " + " | ".join(padded) + " |"
-
-    separator = [
-        "-" * (width - 1) + ":" if is_numeric else "-" * width
-        for width, is_numeric in zip(widths, numeric, strict=True)
-    ]
-    return "\n".join([line(headings), line(separator), *map(line, rows)])
+    frame = pd.DataFrame(list(rows), columns=list(headings), dtype=object)
+    return frame.to_markdown(
+        index=False,
+        tablefmt="pipe",
+        colalign=["right" if is_numeric else "left" for is_numeric in numeric],
+        disable_numparse=True,
+    )
 
 
 def quick_heading(note: str) -> str:

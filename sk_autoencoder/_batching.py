@@ -13,10 +13,20 @@ import mmap
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.utils._chunking import get_chunk_n_rows
 
-# Rows scaled at a time in float64 (see :func:`scaled_rows`): bounds the
-# temporary memory for large arrays.
-_SCALING_CHUNK_VALUES = 2**20
+
+def chunk_rows(X, values_per_row=None):
+    """Rows of ``X`` to read at a time within scikit-learn's ``working_memory``.
+
+    Chunked passes over the data (scaling statistics, PCA start-up,
+    inference) hold about ``values_per_row`` float64 values per row (default:
+    the row itself); ``sklearn.set_config(working_memory=...)`` (MiB) bounds
+    them, as it bounds scikit-learn's own chunked computations, so a
+    memory-mapped array larger than RAM is read a bounded chunk at a time.
+    """
+    values_per_row = values_per_row or X.shape[1]
+    return get_chunk_n_rows(row_bytes=8 * max(1, values_per_row), max_n_rows=max(1, X.shape[0]))
 
 
 def is_memory_mapped(X):
@@ -46,12 +56,12 @@ def scaled_rows(X, center, scale):
     would take: a column of values near 1e6 that vary by 0.01 keeps its
     variation, which float32 values of the raw column would round away.
     """
-    chunk_rows = max(1, _SCALING_CHUNK_VALUES // max(1, X.shape[1]))
+    n_rows = chunk_rows(X)
     scaled = np.empty(X.shape, dtype=np.float32)
-    for start in range(0, X.shape[0], chunk_rows):
-        chunk = X[start : start + chunk_rows]
+    for start in range(0, X.shape[0], n_rows):
+        chunk = X[start : start + n_rows]
         chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
-        scaled[start : start + chunk_rows] = (chunk.astype(np.float64) - center) / scale
+        scaled[start : start + n_rows] = (chunk.astype(np.float64) - center) / scale
     return scaled
 
 

@@ -1,11 +1,13 @@
 """skorch callbacks, one job each."""
 
+import copy
 import math
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback, EarlyStopping
+from skorch.utils import noop
 from tqdm.auto import tqdm
 
 from sk_autoencoder._inference import score_rows
@@ -43,15 +45,17 @@ def _copy_state(module, into=None):
     return into
 
 
-class ValidationGuard(Callback):
+class ValidationGuard(EarlyStopping):
     """Keeps the state that scores best on held-out rows, the starting state included.
 
-    Before the first epoch it scores the module as it stands (for an
-    autoencoder that starts as PCA, PCA itself) and keeps a copy; after every
-    epoch it scores again, records the mean negative score as ``valid_loss``
-    in the history, and keeps a copy of the best state. At the end of
-    training the best state is loaded, so training never returns a state that
-    does worse on the held-out rows than the one it started from.
+    skorch's ``EarlyStopping`` with ``load_best`` tracks and restores the best
+    state; this one never stops training (a separate ``EarlyStopping`` does,
+    as ``n_iter_no_change`` says), scores the held-out rows itself after every
+    epoch (recorded as ``valid_loss``, the mean negative score), and starts
+    from epoch 0: the module as it stands before training (for an autoencoder
+    that starts as PCA, PCA itself) is the first best state. Training never
+    returns a state that does worse on the held-out rows than the one it
+    started from; :meth:`finish` goes back to that start where asked.
 
     The estimator names the held-out rows with :meth:`watch` before each
     training call; they are read a batch at a time, and forgotten at the end
@@ -59,6 +63,14 @@ class ValidationGuard(Callback):
     """
 
     def __init__(self, device="cpu"):
+        super().__init__(
+            monitor="valid_loss",
+            patience=math.inf,
+            threshold=0.0,
+            threshold_mode="abs",
+            load_best=True,
+            sink=noop,
+        )
         self.device = device
 
     def watch(self, X, positions):
@@ -76,29 +88,29 @@ class ValidationGuard(Callback):
         self.active_ = getattr(self, "X_valid_", None) is not None
         if not self.active_:
             return
-        self.initial_scores_ = self.best_scores_ = self._scores(net)
-        self.initial_state_ = _copy_state(net.module_)
-        self.best_state_ = None
+        super().on_train_begin(net, **kwargs)
+        self.initial_scores_ = self._scores(net)
+        self.initial_state_ = copy.deepcopy(net.module_.state_dict())
+        # Epoch 0: the starting state is the best so far.
+        self.dynamic_threshold_ = -float(np.mean(self.initial_scores_))
+        self.best_model_weights_ = self.initial_state_
         self.best_epoch_ = len(net.history)
 
     def on_epoch_end(self, net, **kwargs):
         if not self.active_:
             return
-        scores = self._scores(net)
-        net.history.record("valid_loss", -float(np.mean(scores)))
-        if np.mean(scores) > np.mean(self.best_scores_):
-            self.best_scores_ = scores
-            self.best_state_ = _copy_state(net.module_, into=self.best_state_)
-            self.best_epoch_ = len(net.history)
+        net.history.record("valid_loss", -float(np.mean(self._scores(net))))
+        super().on_epoch_end(net, **kwargs)
 
     def on_train_end(self, net, **kwargs):
         if not self.active_:
             return
-        net.module_.load_state_dict(self.best_state_ or self.initial_state_)
-        self.X_valid_ = self.positions_ = self.best_state_ = None
+        super().on_train_end(net, **kwargs)
+        self.best_scores_ = self._scores(net)
+        self.X_valid_ = self.positions_ = self.best_model_weights_ = None
 
     def finish(self, net, keep_best=True):
-        """Keep the best state (``keep_best``) or go back to the initial one; drop the copies."""
+        """Keep the best state (``keep_best``) or go back to the initial one; drop the copy."""
         if not keep_best:
             net.module_.load_state_dict(self.initial_state_)
             self.best_scores_ = self.initial_scores_

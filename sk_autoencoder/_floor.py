@@ -17,12 +17,8 @@ from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import StrOptions
 
-from sk_autoencoder._batching import is_memory_mapped
+from sk_autoencoder._batching import chunk_rows, is_memory_mapped
 from sk_autoencoder._pca_start import set_affine_paths, start_as_pca
-
-# Values per chunk of rows an IncrementalPCA takes at a time (a megabyte of
-# float32): memory stays bounded for memory-mapped arrays larger than RAM.
-_PCA_CHUNK_VALUES = 2**18
 
 # How many standard errors of the per-row gain the network must beat PCA by
 # on the held-out rows to be kept: a gain within the rows' noise does not
@@ -131,14 +127,15 @@ def fit_pca(X, n_components, seed, center, scale):
 def _partial_fit_in_chunks(pca, X, center, scale):
     """``pca.partial_fit`` over the scaled rows of ``X``, a bounded chunk at a time.
 
-    Chunks of about :data:`_PCA_CHUNK_VALUES` values keep memory bounded
-    however many rows ``X`` has; a last chunk too small for the components is
-    merged into the one before.
+    Chunks within scikit-learn's ``working_memory`` keep memory bounded
+    however many rows ``X`` has (IncrementalPCA holds a few copies of a
+    chunk); a last chunk too small for the components is merged into the one
+    before.
     """
     n_samples, n_features = X.shape
     n_pca = pca.n_components
-    chunk_rows = max(2 * n_pca, _PCA_CHUNK_VALUES // n_features)
-    for rows in gen_batches(n_samples, chunk_rows, min_batch_size=n_pca):
+    n_rows = max(2 * n_pca, chunk_rows(X, values_per_row=4 * n_features))
+    for rows in gen_batches(n_samples, n_rows, min_batch_size=n_pca):
         pca.partial_fit(_scaled(X[rows], center, scale))
 
 

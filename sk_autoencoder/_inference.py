@@ -4,12 +4,17 @@ import copy
 
 import numpy as np
 
-from sk_autoencoder._batching import map_in_batches
+from sk_autoencoder._batching import chunk_rows, map_in_batches
 
-# Rows per inference batch are capped so that a batch holds about this many
-# values: large enough to keep matrix products efficient, small enough that
-# transforming a million rows needs no more memory than a few megabytes.
-_INFERENCE_BATCH_VALUES = 2**21
+# A forward pass holds the batch's input, output and hidden activations: this
+# many values per input and output value, for the batch size within
+# scikit-learn's ``working_memory``.
+_ACTIVATION_FACTOR = 4
+
+
+def inference_batch_rows(X, n_outputs):
+    """Rows per inference batch within ``working_memory`` (``sklearn.set_config``)."""
+    return chunk_rows(X, values_per_row=_ACTIVATION_FACTOR * (X.shape[1] + n_outputs))
 
 
 def inference_module(module, dtype):
@@ -41,7 +46,7 @@ def map_rows(module, method_name, X, *, n_outputs, device):
     ndarray of shape (n_samples, n_outputs), in X's dtype
     """
     module = inference_module(module, X.dtype)
-    batch_size = max(1, min(X.shape[0], _INFERENCE_BATCH_VALUES // max(X.shape[1], n_outputs)))
+    batch_size = inference_batch_rows(X, n_outputs)
     return map_in_batches(
         getattr(module, method_name),
         X,
@@ -66,7 +71,7 @@ def score_rows(module, X, device, positions=None):
     """
     if positions is None:
         positions = np.arange(X.shape[0])
-    batch_rows = max(1, _INFERENCE_BATCH_VALUES // max(1, X.shape[1]))
+    batch_rows = inference_batch_rows(X, 1)
     scores = [
         map_rows(
             module,

@@ -2,16 +2,11 @@
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+from sk_autoencoder._batching import chunk_rows
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-# Rows are read in chunks of about this many values, so that memory stays
-# bounded for memory-mapped arrays larger than RAM, however wide their rows.
-_CHUNK_VALUES = 2**20
-
-
-def _chunk_rows(X):
-    return max(1, _CHUNK_VALUES // max(1, X.shape[1]))
 
 
 def fit_scaling(X):
@@ -39,10 +34,8 @@ def fit_scaling(X):
         Root mean per-feature variance, 1.0 for constant data.
     """
     if sp.issparse(X):
-        center = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-        with np.errstate(over="ignore"):
-            mean_of_squares = np.asarray(X.multiply(X).mean(axis=0), dtype=np.float64).ravel()
-            mean_variance = np.clip(mean_of_squares - center**2, 0.0, None).mean()
+        center, variances = mean_variance_axis(X.astype(np.float64), axis=0)
+        mean_variance = float(variances.mean())
     else:
         center, mean_variance = _chunked_center_and_mean_variance(X)
     scale = float(np.sqrt(mean_variance))
@@ -66,19 +59,19 @@ def _chunked_center_and_mean_variance(X):
     not float64's sixteen.
     """
     n_samples, n_features = X.shape
-    chunk_rows = _chunk_rows(X)
+    n_rows = chunk_rows(X)
     total = np.zeros(n_features, dtype=np.float64)
-    for start in range(0, n_samples, chunk_rows):
-        total += X[start : start + chunk_rows].sum(axis=0, dtype=np.float64)
+    for start in range(0, n_samples, n_rows):
+        total += X[start : start + n_rows].sum(axis=0, dtype=np.float64)
     center = total / n_samples
     squared_deviation = 0.0
-    for start in range(0, n_samples, chunk_rows):
+    for start in range(0, n_samples, n_rows):
         with np.errstate(over="ignore"):
-            deviations = (X[start : start + chunk_rows] - center.astype(X.dtype)).ravel()
+            deviations = (X[start : start + n_rows] - center.astype(X.dtype)).ravel()
             chunk_squares = float(np.dot(deviations, deviations))
         if not np.isfinite(chunk_squares):
             # Squares of float32 beyond 1.8e19 overflow float32, not float64.
-            deviations = (X[start : start + chunk_rows].astype(np.float64) - center).ravel()
+            deviations = (X[start : start + n_rows].astype(np.float64) - center).ravel()
             with np.errstate(over="ignore"):
                 chunk_squares = float(np.dot(deviations, deviations))
         squared_deviation += chunk_squares
@@ -93,8 +86,8 @@ def lies_in_unit_interval(X):
     if sp.issparse(X):
         return bool(values.min() >= 0.0 and values.max() <= 1.0)
     low, high = np.inf, -np.inf
-    chunk_rows = _chunk_rows(X)
-    for start in range(0, X.shape[0], chunk_rows):
-        chunk = X[start : start + chunk_rows]
+    n_rows = chunk_rows(X)
+    for start in range(0, X.shape[0], n_rows):
+        chunk = X[start : start + n_rows]
         low, high = min(low, chunk.min()), max(high, chunk.max())
     return bool(low >= 0.0 and high <= 1.0)

@@ -343,14 +343,14 @@ def test_committed_results_are_the_runs_they_are_named_after(run):
 
 def _markdown_rows(lines):
     """Each markdown table row but the headings and the separator, as its list of cells."""
-    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in lines]
-    is_separator = [bool(row[0]) and set(row[0]) <= {"-", ":"} for row in rows]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    is_separator = [line.startswith("|") and set(line) <= {"|", "-", ":", " "} for line in lines]
     return [
         row
         for row, line, separator, above_separator in zip(
             rows, lines, is_separator, [*is_separator[1:], False], strict=True
         )
-        if line.startswith("| ") and not separator and not above_separator
+        if line.startswith("|") and not separator and not above_separator
     ]
 
 

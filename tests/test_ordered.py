@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 
 from sk_autoencoder import AutoencoderTransformer, ConvAutoencoderTransformer, load, save
-from sk_autoencoder._losses import nested_prefix_sizes, prefix_codes
+from sk_autoencoder._ordered import nested_prefix_sizes, prefix_codes
 
 
 def dense(**params):

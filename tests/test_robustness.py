@@ -6,6 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import sklearn
 import torch
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -166,6 +167,15 @@ def test_early_stopping_restores_the_weights_of_the_best_validation_epoch(X):
 # Data larger than memory. The memmap is small here; what must hold is that
 # nothing copies it whole, which the checks below see at any size.
 N_SAMPLES, N_FEATURES = 20_000, 784
+# Chunks and inference batches honour scikit-learn's working_memory (MiB);
+# the default, 1 GiB, would hold this whole memmap at once.
+WORKING_MEMORY_MIB = 4
+
+
+@pytest.fixture(autouse=True)
+def bounded_working_memory():
+    with sklearn.config_context(working_memory=WORKING_MEMORY_MIB):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +220,7 @@ def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes):
     autoencoder.partial_fit(memmap)
     # Training batches of 250 rows; the held-out rows are scored in inference
     # batches, bounded by a number of values.
-    inference_rows = sk_autoencoder._inference._INFERENCE_BATCH_VALUES // N_FEATURES
+    inference_rows = sk_autoencoder._inference.inference_batch_rows(memmap, n_outputs=N_FEATURES)
     assert tensor_sizes and max(tensor_sizes) <= max(250, inference_rows) < N_SAMPLES / 4
     tensor_sizes.clear()
     codes = autoencoder.transform(memmap)
