@@ -328,6 +328,8 @@ class BaseAutoencoder(
         # depends on how far training has gone.
         with seeded_torch(self._seed + n_epochs_before, self.device_):
             self.net_.partial_fit(X, epochs=epochs)
+        # The split's row positions grow with the data: a fitted net keeps none.
+        self.net_.train_split = None
         finished = [row for row in self.net_.history[n_epochs_before:] if "train_loss" in row]
         self.loss_curve_ += [row["train_loss"] for row in finished]
         if self.early_stopping:
