@@ -137,7 +137,7 @@ def test_mnist10k_split_and_pca_reference_errors():
     assert mnist.X_train.dtype == np.float32
     assert mnist.image_shape == (28, 28)
 
-    # Reference figures of /work/shared/data/README.md, the project's common yardstick.
+    # The reference figures of benchmarks/data/mnist10k/README.md (and benchmarks/README.md).
     # One BLAS thread: on 2 busy cores two threads run up to 10x slower.
     for n_components, reference in [(2, 43.85), (8, 29.50), (32, 13.35)]:
         with threadpool_limits(limits=1):

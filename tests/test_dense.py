@@ -1,7 +1,6 @@
 """AutoencoderTransformer: the dense autoencoder and the contract every estimator shares."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ import scipy.sparse as sp
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_wine
+from sklearn.datasets import load_wine
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -18,28 +17,13 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
-from sk_autoencoder import AutoencoderTransformer
 from sk_autoencoder._batching import RowDataset
 from sk_autoencoder._losses import contraction_penalty
 
 
-def fast(**params):
-    """An autoencoder with settings small enough for a test."""
-    defaults = dict(
-        n_components=4, hidden_layer_sizes=(16,), max_iter=3, random_state=0, device="cpu"
-    )
-    return AutoencoderTransformer(**{**defaults, **params})
-
-
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X[:400], y[:400]
-
-
-@pytest.fixture(scope="module")
-def fitted(digits):
-    return fast().fit(digits[0])
+def fitted(digits, fast_dense):
+    return fast_dense().fit(digits[0])
 
 
 def squared_error(X, X_reconstructed):
@@ -47,9 +31,9 @@ def squared_error(X, X_reconstructed):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_transform_and_inverse_keep_float_dtype(digits, dtype):
+def test_transform_and_inverse_keep_float_dtype(digits, dtype, fast_dense):
     X = digits[0].astype(dtype)
-    autoencoder = fast().fit(X)
+    autoencoder = fast_dense().fit(X)
     codes = autoencoder.transform(X)
     assert codes.shape == (400, 4) and codes.dtype == dtype
     reconstructed = autoencoder.inverse_transform(codes)
@@ -57,34 +41,34 @@ def test_transform_and_inverse_keep_float_dtype(digits, dtype):
     assert autoencoder.mean_.dtype == dtype
 
 
-def test_integer_input_gives_float64(digits):
+def test_integer_input_gives_float64(digits, fast_dense):
     X = digits[0].astype(np.int64)
-    assert fast().fit(X).transform(X).dtype == np.float64
+    assert fast_dense().fit(X).transform(X).dtype == np.float64
 
 
-def test_same_random_state_gives_bit_identical_output(digits):
+def test_same_random_state_gives_bit_identical_output(digits, fast_dense):
     X = digits[0]
-    first = fast(max_iter=10, random_state=7).fit(X).transform(X)
-    second = fast(max_iter=10, random_state=7).fit(X).transform(X)
+    first = fast_dense(max_iter=10, random_state=7).fit(X).transform(X)
+    second = fast_dense(max_iter=10, random_state=7).fit(X).transform(X)
     assert_array_equal(first, second)
     # From a random start the seed shows in the result; starting as PCA, a
     # short fit may keep PCA for every seed.
-    third = fast(init="random", random_state=7).fit(X).transform(X)
-    fourth = fast(init="random", random_state=8).fit(X).transform(X)
+    third = fast_dense(init="random", random_state=7).fit(X).transform(X)
+    fourth = fast_dense(init="random", random_state=8).fit(X).transform(X)
     assert not np.array_equal(third, fourth)
 
 
-def test_fit_does_not_disturb_global_torch_rng(digits):
+def test_fit_does_not_disturb_global_torch_rng(digits, fast_dense):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    fast().fit(digits[0])
+    fast_dense().fit(digits[0])
     assert_array_equal(torch.rand(3).numpy(), expected.numpy())
 
 
-def test_fit_transform_equals_fit_then_transform(digits):
+def test_fit_transform_equals_fit_then_transform(digits, fast_dense):
     X = digits[0]
-    assert_array_equal(fast().fit_transform(X), fast().fit(X).transform(X))
+    assert_array_equal(fast_dense().fit_transform(X), fast_dense().fit(X).transform(X))
 
 
 def test_float32_and_float64_transforms_agree(fitted, digits):
@@ -94,21 +78,27 @@ def test_float32_and_float64_transforms_agree(fitted, digits):
     )
 
 
-def test_beats_pca_on_digits_with_enough_epochs(digits):
-    X = digits[0]
-    autoencoder = fast(n_components=8, hidden_layer_sizes=(64,), batch_size=32, max_iter=60).fit(X)
+def test_beats_pca_on_digits_with_enough_epochs(digits, held_out_digits, fast_dense):
+    X, X_test = digits[0], held_out_digits[0]
+    autoencoder = fast_dense(n_components=8, hidden_layer_sizes=(64,), batch_size=32, max_iter=60)
+    autoencoder.fit(X)
     pca = PCA(n_components=8).fit(X)
-    autoencoder_error = squared_error(X, autoencoder.inverse_transform(autoencoder.transform(X)))
-    pca_error = squared_error(X, pca.inverse_transform(pca.transform(X)))
-    assert autoencoder_error < pca_error
+    autoencoder_error = squared_error(
+        X_test, autoencoder.inverse_transform(autoencoder.transform(X_test))
+    )
+    pca_error = squared_error(X_test, pca.inverse_transform(pca.transform(X_test)))
+    # On rows neither saw: 0.80 to 0.82 of PCA's error for seeds 0 to 3 (0.58
+    # on the training rows). Falling back to PCA would give 1, to rounding:
+    # a margin of 10% tells a network that learned from the floor alone.
+    assert autoencoder_error < 0.9 * pca_error
 
 
-def test_raw_units_are_handled_by_internal_scaling(digits):
+def test_raw_units_are_handled_by_internal_scaling(digits, fast_dense):
     """Scaling the data by 1000 and shifting it changes nothing but the units."""
     X = digits[0]
     X_shifted = X * 1000.0 + 5e4
-    small = fast(loss="mse").fit(X)
-    large = fast(loss="mse").fit(X_shifted)
+    small = fast_dense(loss="mse").fit(X)
+    large = fast_dense(loss="mse").fit(X_shifted)
     assert_allclose(large.scale_, small.scale_ * 1000.0, rtol=1e-6)
     assert_allclose(large.transform(X_shifted), small.transform(X), rtol=1e-3, atol=1e-3)
     assert_allclose(
@@ -119,10 +109,10 @@ def test_raw_units_are_handled_by_internal_scaling(digits):
     )
 
 
-def test_columns_of_very_different_scales_keep_their_weights_as_in_pca():
+def test_columns_of_very_different_scales_keep_their_weights_as_in_pca(fast_dense):
     """Wine's columns span four orders of magnitude; like PCA, the fit favours the large ones."""
     X, _ = load_wine(return_X_y=True)
-    autoencoder = fast(n_components=2, hidden_layer_sizes=(32,), batch_size=16, max_iter=50)
+    autoencoder = fast_dense(n_components=2, hidden_layer_sizes=(32,), batch_size=16, max_iter=50)
     reconstructed = autoencoder.fit(X).inverse_transform(autoencoder.transform(X))
     assert np.isfinite(reconstructed).all()
     assert r2_score(X, reconstructed, multioutput="variance_weighted") > 0.99
@@ -130,39 +120,39 @@ def test_columns_of_very_different_scales_keep_their_weights_as_in_pca():
     assert r2_score(X[:, proline], reconstructed[:, proline]) > 0.99
 
 
-def test_near_constant_features_stay_harmless():
+def test_near_constant_features_stay_harmless(fast_dense):
     rng = np.random.RandomState(0)
     X = rng.rand(300, 20)
     X[:, :5] = 0.0
     X[0, :5] = 1e-3  # lit once, like MNIST's border pixels
-    autoencoder = fast(n_components=3, max_iter=20).fit(X)
+    autoencoder = fast_dense(n_components=3, max_iter=20).fit(X)
     assert autoencoder.scale_ > 0.1
     assert np.isfinite(autoencoder.transform(X)).all()
 
 
-def test_loss_auto_picks_cross_entropy_for_unit_interval_data(digits):
+def test_loss_auto_picks_cross_entropy_for_unit_interval_data(digits, fast_dense):
     X = digits[0]
-    assert fast().fit(X / 16.0).loss_ == "bce"
-    assert fast().fit(X).loss_ == "mse"
+    assert fast_dense().fit(X / 16.0).loss_ == "bce"
+    assert fast_dense().fit(X).loss_ == "mse"
     with pytest.raises(ValueError, match="loss='bce' needs training data in \\[0, 1\\]"):
-        fast(loss="bce").fit(X)
+        fast_dense(loss="bce").fit(X)
 
 
-def test_cross_entropy_reconstructions_stay_in_unit_interval(digits):
+def test_cross_entropy_reconstructions_stay_in_unit_interval(digits, fast_dense):
     X = digits[0] / 16.0
-    autoencoder = fast().fit(X)
+    autoencoder = fast_dense().fit(X)
     reconstructed = autoencoder.inverse_transform(autoencoder.transform(X))
     assert reconstructed.min() >= 0.0 and reconstructed.max() <= 1.0
 
 
-def test_sparse_input_trains_like_dense_without_densifying_whole(digits):
+def test_sparse_input_trains_like_dense_without_densifying_whole(digits, fast_dense):
     X = digits[0]
     X_sparse = sp.csr_matrix(X)
     dataset = RowDataset(X_sparse)
     assert dataset._tensor is None
     assert_array_equal(dataset.rows(torch.tensor([3, 1])).numpy(), X[[1, 3]].astype(np.float32))
-    dense = fast(batch_size=400, max_iter=2).fit(X)
-    sparse = fast(batch_size=400, max_iter=2).fit(X_sparse)
+    dense = fast_dense(batch_size=400, max_iter=2).fit(X)
+    sparse = fast_dense(batch_size=400, max_iter=2).fit(X_sparse)
     assert_allclose(sparse.mean_, dense.mean_)
     assert_allclose(sparse.transform(X_sparse), dense.transform(X), rtol=1e-4, atol=1e-4)
 
@@ -180,26 +170,37 @@ def test_clone_gives_an_unfitted_copy_with_equal_parameters(fitted):
     assert not hasattr(copy, "net_")
 
 
-def test_pipeline_with_a_classifier(digits):
+def test_pipeline_with_a_classifier(digits, held_out_digits, fast_dense):
     X, y = digits
-    pipeline = make_pipeline(fast(n_components=16, max_iter=20), LogisticRegression(max_iter=500))
-    assert pipeline.fit(X, y).score(X, y) > 0.8
+    pipeline = make_pipeline(
+        fast_dense(n_components=16, max_iter=20), LogisticRegression(max_iter=500)
+    )
+    # Accuracy on digits it did not see (0.91 here, against 0.1 by chance).
+    assert pipeline.fit(X, y).score(*held_out_digits) > 0.8
 
 
-def test_grid_search_over_n_components_in_two_processes(digits):
+def test_grid_search_over_n_components_in_two_processes(digits, fast_dense):
     X, y = digits
-    pipeline = make_pipeline(fast(max_iter=2), LogisticRegression(max_iter=200))
+    pipeline = make_pipeline(fast_dense(max_iter=2), LogisticRegression(max_iter=200))
     search = GridSearchCV(
         pipeline, {"autoencodertransformer__n_components": [2, 8]}, cv=2, n_jobs=2
     ).fit(X, y)
-    assert search.best_params_["autoencodertransformer__n_components"] in (2, 8)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    # Eight numbers keep far more of a digit than two (0.90 against 0.58
+    # accuracy, as with PCA): a search that scored codes at random could
+    # pick either.
+    assert search.best_params_ == {"autoencodertransformer__n_components": 8}
+    # The chosen pipeline is refitted on all rows.
+    autoencoder = search.best_estimator_[0]
+    assert autoencoder.n_components_ == 8
+    assert_allclose(autoencoder.mean_, X.mean(axis=0))
+    assert search.predict(X).shape == y.shape
 
 
-def test_set_output_pandas_names_the_code_columns(digits):
+def test_set_output_pandas_names_the_code_columns(digits, fast_dense):
     pytest.importorskip("pandas")
     X = digits[0]
-    autoencoder = fast(n_components=3).set_output(transform="pandas")
+    autoencoder = fast_dense(n_components=3).set_output(transform="pandas")
     codes = autoencoder.fit_transform(X)
     assert list(codes.columns) == [
         "autoencodertransformer0",
@@ -216,33 +217,35 @@ def test_score_samples_is_negative_squared_error(fitted, digits):
     assert fitted.score(X) == pytest.approx(fitted.score_samples(X).mean())
 
 
-def test_score_samples_flags_corrupted_rows(digits):
+def test_score_samples_flags_corrupted_rows(digits, fast_dense):
     X = digits[0]
-    autoencoder = fast(n_components=8, max_iter=30).fit(X)
+    autoencoder = fast_dense(n_components=8, max_iter=30).fit(X)
     corrupted = np.random.RandomState(0).uniform(0, 16, size=(50, 64))
     assert np.median(autoencoder.score_samples(corrupted)) < np.median(autoencoder.score_samples(X))
 
 
-def test_loss_curve_and_epochs_are_recorded(digits):
-    autoencoder = fast(max_iter=5, tol=0.0).fit(digits[0])
+def test_loss_curve_and_epochs_are_recorded(digits, fast_dense):
+    autoencoder = fast_dense(max_iter=5, tol=0.0).fit(digits[0])
     assert autoencoder.n_iter_ == 5 and len(autoencoder.loss_curve_) == 5
     assert autoencoder.loss_curve_[-1] < autoencoder.loss_curve_[0]
 
 
-def test_training_stops_when_loss_stops_improving(digits):
-    autoencoder = fast(max_iter=100, tol=0.5, n_iter_no_change=2).fit(digits[0])
+def test_training_stops_when_loss_stops_improving(digits, fast_dense):
+    autoencoder = fast_dense(max_iter=100, tol=0.5, n_iter_no_change=2).fit(digits[0])
     assert autoencoder.n_iter_ < 100
 
 
-def test_early_stopping_records_validation_loss(digits):
-    autoencoder = fast(max_iter=4, early_stopping=True, validation_fraction=0.2).fit(digits[0])
+def test_early_stopping_records_validation_loss(digits, fast_dense):
+    autoencoder = fast_dense(max_iter=4, early_stopping=True, validation_fraction=0.2).fit(
+        digits[0]
+    )
     assert len(autoencoder.validation_loss_curve_) == autoencoder.n_iter_ == 4
     assert np.isfinite(autoencoder.validation_loss_curve_).all()
 
 
-def test_partial_fit_trains_one_epoch_per_call(digits):
+def test_partial_fit_trains_one_epoch_per_call(digits, fast_dense):
     X = digits[0]
-    autoencoder = fast()
+    autoencoder = fast_dense()
     for expected_epochs in (1, 2, 3):
         autoencoder.partial_fit(X)
         assert autoencoder.n_iter_ == expected_epochs
@@ -251,14 +254,14 @@ def test_partial_fit_trains_one_epoch_per_call(digits):
         autoencoder.partial_fit(X[:, :10])
 
 
-def test_verbose_shows_a_progress_bar_over_epochs(digits, capsys):
-    fast(max_iter=3, verbose=1).fit(digits[0])
+def test_verbose_shows_a_progress_bar_over_epochs(digits, capsys, fast_dense):
+    fast_dense(max_iter=3, verbose=1).fit(digits[0])
     error_output = capsys.readouterr().err
     assert "3/3" in error_output and "train_loss" in error_output
 
 
-def test_silent_by_default(digits, capsys):
-    fast(max_iter=2).fit(digits[0])
+def test_silent_by_default(digits, capsys, fast_dense):
+    fast_dense(max_iter=2).fit(digits[0])
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
@@ -266,10 +269,10 @@ def test_silent_by_default(digits, capsys):
 # The regulariser tests train from a random start with no PCA floor, which
 # would keep PCA's reconstruction whenever a penalty costs reconstruction
 # (tests/test_floor.py checks that).
-def test_sparsity_shrinks_the_code(digits):
+def test_sparsity_shrinks_the_code(digits, fast_dense):
     X = digits[0]
-    plain = fast(init="random", max_iter=20).fit(X)
-    sparse = fast(init="random", max_iter=20, sparsity=1.0).fit(X)
+    plain = fast_dense(init="random", max_iter=20).fit(X)
+    sparse = fast_dense(init="random", max_iter=20, sparsity=1.0).fit(X)
     assert np.abs(sparse.transform(X)).mean() < 0.5 * np.abs(plain.transform(X)).mean()
 
 
@@ -283,10 +286,10 @@ def encoder_jacobian_norm(autoencoder, X):
     return float(torch.stack(norms).mean())
 
 
-def test_contraction_flattens_the_encoder(digits):
+def test_contraction_flattens_the_encoder(digits, fast_dense):
     X = digits[0]
-    plain = fast(init="random", max_iter=20).fit(X)
-    contractive = fast(init="random", max_iter=20, contraction=1.0).fit(X)
+    plain = fast_dense(init="random", max_iter=20).fit(X)
+    contractive = fast_dense(init="random", max_iter=20, contraction=1.0).fit(X)
     assert encoder_jacobian_norm(contractive, X) < 0.5 * encoder_jacobian_norm(plain, X)
 
 
@@ -302,16 +305,19 @@ def test_contraction_penalty_estimates_the_jacobian_norm_without_bias():
     assert_allclose(float(estimates.mean()), float(exact.detach()), rtol=0.05)
 
 
-def test_noise_trains_a_denoiser(digits):
-    X = digits[0]
-    noisy = X + np.random.RandomState(0).normal(scale=4.0, size=X.shape)
+def test_noise_trains_a_denoiser(training_digits, held_out_digits, fast_dense):
+    # Judged on digits neither network saw; 1,000 training rows, since on 400
+    # both networks learn the training rows more than what a digit looks like.
+    X, X_test = training_digits[0][:1000], held_out_digits[0]
+    noisy = X_test + np.random.RandomState(0).normal(scale=4.0, size=X_test.shape)
     settings = dict(
         n_components=32, hidden_layer_sizes=(64,), batch_size=32, max_iter=40, init="random"
     )
-    plain = fast(**settings).fit(X)
-    denoising = fast(**settings, noise=0.5).fit(X)
-    denoised_error = squared_error(X, denoising.inverse_transform(denoising.transform(noisy)))
-    plain_error = squared_error(X, plain.inverse_transform(plain.transform(noisy)))
+    plain = fast_dense(**settings).fit(X)
+    denoising = fast_dense(**settings, noise=0.5).fit(X)
+    denoised_error = squared_error(X_test, denoising.inverse_transform(denoising.transform(noisy)))
+    plain_error = squared_error(X_test, plain.inverse_transform(plain.transform(noisy)))
+    # 0.77 to 0.78 of the plain network's error for seeds 0 to 3.
     assert denoised_error < 0.9 * plain_error
 
 
@@ -326,19 +332,19 @@ def network_layers(autoencoder):
     ]
 
 
-def test_vanilla_autoencoder_has_no_hidden_layer(digits):
-    autoencoder = fast(hidden_layer_sizes=()).fit(digits[0])
+def test_vanilla_autoencoder_has_no_hidden_layer(digits, fast_dense):
+    autoencoder = fast_dense(hidden_layer_sizes=()).fit(digits[0])
     shapes = [tuple(layer.weight.shape) for layer in network_layers(autoencoder)]
     assert shapes == [(4, 64), (64, 4)]
 
 
-def test_deep_decoder_mirrors_the_encoder(digits):
-    autoencoder = fast(hidden_layer_sizes=(32, 16)).fit(digits[0])
+def test_deep_decoder_mirrors_the_encoder(digits, fast_dense):
+    autoencoder = fast_dense(hidden_layer_sizes=(32, 16)).fit(digits[0])
     widths = [layer.out_features for layer in network_layers(autoencoder)]
     assert widths == [32, 16, 4, 16, 32, 64]
 
 
-def test_net_params_and_callbacks_reach_the_skorch_net(digits):
+def test_net_params_and_callbacks_reach_the_skorch_net(digits, fast_dense):
     class CountEpochs(Callback):
         def initialize(self):
             self.epochs_ = 0
@@ -348,7 +354,7 @@ def test_net_params_and_callbacks_reach_the_skorch_net(digits):
             self.epochs_ += 1
 
     counter = CountEpochs()
-    autoencoder = fast(
+    autoencoder = fast_dense(
         max_iter=2,
         callbacks=[counter],
         net_params={"optimizer": torch.optim.SGD, "optimizer__momentum": 0.5},
@@ -358,31 +364,31 @@ def test_net_params_and_callbacks_reach_the_skorch_net(digits):
     assert not hasattr(counter, "epochs_"), "the estimator's parameter must not be modified"
 
 
-def test_divergence_never_leaves_a_model_returning_nan(digits):
+def test_divergence_never_leaves_a_model_returning_nan(digits, fast_dense):
+    # This learning rate makes the loss non-finite in the first epoch.
+    # Starting as PCA, that start is kept, with a warning.
     X = digits[0]
-    autoencoder = fast(learning_rate_init=1e8, max_iter=20)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            autoencoder.fit(X)
-        except ValueError as error:
-            assert "diverged" in str(error) and "learning_rate_init" in str(error)
-            return
-    assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    with pytest.warns(ConvergenceWarning, match="diverged.*learning_rate_init"):
+        autoencoder = fast_dense(learning_rate_init=1e8, max_iter=20).fit(X)
     assert np.isfinite(autoencoder.transform(X)).all()
+    assert np.isfinite(autoencoder.inverse_transform(autoencoder.transform(X))).all()
+    assert np.isfinite(autoencoder.score_samples(X)).all()
+    # From a random start there is nothing worth keeping: an error, not a model.
+    with pytest.raises(ValueError, match="diverged.*first epoch.*learning_rate_init"):
+        fast_dense(init="random", learning_rate_init=1e8, max_iter=20).fit(X)
 
 
-def test_divergence_in_the_first_epoch_is_an_error(digits):
+def test_divergence_in_the_first_epoch_is_an_error(digits, fast_dense):
     class PoisonWeights(Callback):
         def on_batch_end(self, net, **kwargs):
             with torch.no_grad():
                 next(net.module_.parameters()).fill_(float("nan"))
 
     with pytest.raises(ValueError, match="diverged.*first epoch.*learning_rate_init"):
-        fast(init="random", callbacks=[PoisonWeights()]).fit(digits[0])
+        fast_dense(init="random", callbacks=[PoisonWeights()]).fit(digits[0])
     # Starting as PCA, there is a state worth keeping: PCA itself.
     with pytest.warns(ConvergenceWarning, match="diverged.*learning_rate_init"):
-        floored = fast(callbacks=[PoisonWeights()]).fit(digits[0])
+        floored = fast_dense(callbacks=[PoisonWeights()]).fit(digits[0])
     pca = PCA(n_components=4).fit(digits[0])
     assert_allclose(
         floored.inverse_transform(floored.transform(digits[0])),
@@ -391,7 +397,7 @@ def test_divergence_in_the_first_epoch_is_an_error(digits):
     )
 
 
-def test_divergence_after_good_epochs_keeps_the_best_weights(digits):
+def test_divergence_after_good_epochs_keeps_the_best_weights(digits, fast_dense):
     class PoisonAtEpoch(Callback):
         def on_epoch_begin(self, net, **kwargs):
             if len(net.history) == 3:
@@ -400,7 +406,7 @@ def test_divergence_after_good_epochs_keeps_the_best_weights(digits):
 
     X = digits[0]
     with pytest.warns(ConvergenceWarning, match="after 2 epoch"):
-        autoencoder = fast(max_iter=5, callbacks=[PoisonAtEpoch()]).fit(X)
+        autoencoder = fast_dense(max_iter=5, callbacks=[PoisonAtEpoch()]).fit(X)
     assert autoencoder.n_iter_ == 2
     assert np.isfinite(autoencoder.transform(X)).all()
 
@@ -416,9 +422,9 @@ def test_divergence_after_good_epochs_keeps_the_best_weights(digits):
         (np.ones((3, 4, 2)), "dim 3"),
     ],
 )
-def test_bad_training_data_gets_a_clear_error(X, message):
+def test_bad_training_data_gets_a_clear_error(X, message, fast_dense):
     with pytest.raises(ValueError, match=message):
-        fast(n_components=1).fit(X)
+        fast_dense(n_components=1).fit(X)
 
 
 @pytest.mark.parametrize(
@@ -436,9 +442,9 @@ def test_bad_training_data_gets_a_clear_error(X, message):
         ({"noise": -1.0}, "noise"),
     ],
 )
-def test_bad_parameters_get_an_error_naming_them(digits, params, message):
+def test_bad_parameters_get_an_error_naming_them(digits, params, message, fast_dense):
     with pytest.raises(ValueError, match=message):
-        fast(**params).fit(digits[0])
+        fast_dense(**params).fit(digits[0])
 
 
 def test_wrong_number_of_features_at_transform(fitted, digits):
@@ -461,12 +467,12 @@ def test_bad_codes_at_inverse_transform(fitted):
 
 
 @pytest.mark.parametrize("method", ["transform", "inverse_transform", "score_samples"])
-def test_use_before_fit_raises_not_fitted(method):
+def test_use_before_fit_raises_not_fitted(method, fast_dense):
     with pytest.raises(NotFittedError):
-        getattr(fast(), method)(np.zeros((2, 4)))
+        getattr(fast_dense(), method)(np.zeros((2, 4)))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_cuda_requested_without_cuda_is_a_clear_error(digits):
+def test_cuda_requested_without_cuda_is_a_clear_error(digits, fast_dense):
     with pytest.raises(ValueError, match="device='cuda'.*no CUDA device"):
-        fast(device="cuda").fit(digits[0])
+        fast_dense(device="cuda").fit(digits[0])

@@ -3,31 +3,11 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.datasets import load_diabetes, load_digits
+from sklearn.datasets import load_diabetes
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.preprocessing import StandardScaler
 
-from sk_autoencoder import (
-    AutoencoderTransformer,
-    ConvAutoencoderTransformer,
-    VariationalAutoencoderTransformer,
-)
-
-
-def dense(**params):
-    defaults = dict(
-        n_components=4, hidden_layer_sizes=(16,), max_iter=3, random_state=0, device="cpu"
-    )
-    return AutoencoderTransformer(**{**defaults, **params})
-
-
-def conv(**params):
-    defaults = dict(
-        n_components=4, image_shape=(8, 8), channels=(4, 8), max_iter=3, random_state=0,
-        device="cpu",
-    )  # fmt: skip
-    return ConvAutoencoderTransformer(**{**defaults, **params})
-
+from sk_autoencoder import VariationalAutoencoderTransformer
 
 # A zero learning rate runs the training loop without moving a weight: the
 # network as it stands before the first step.
@@ -35,9 +15,9 @@ UNTRAINED = dict(max_iter=1, net_params={"lr": 0.0})
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, _ = load_digits(return_X_y=True)
-    return X[:1200], X[1200:]
+def digits(training_digits, held_out_digits):
+    """Training rows and held-out rows, without their labels."""
+    return training_digits[0], held_out_digits[0]
 
 
 def squared_error(X, X_reconstructed):
@@ -53,43 +33,45 @@ def pca_error(X_train, X_test, n_components):
     return squared_error(X_test, reconstruction(pca, X_test))
 
 
-@pytest.mark.parametrize("make", [dense, conv], ids=["dense", "conv"])
+@pytest.mark.parametrize("make", ["fast_dense", "fast_conv"], ids=["dense", "conv"])
 @pytest.mark.parametrize("ordered", [False, True])
-def test_reconstruction_equals_pca_before_training_to_float64_precision(digits, make, ordered):
+def test_reconstruction_equals_pca_before_training_to_float64_precision(
+    digits, make, ordered, request
+):
     X_train, X_test = digits
-    autoencoder = make(ordered=ordered, **UNTRAINED).fit(X_train)
+    autoencoder = request.getfixturevalue(make)(ordered=ordered, **UNTRAINED).fit(X_train)
     pca = PCA(n_components=4).fit(X_train)
     # The PCA part is kept in float64: the match is PCA's own precision.
     assert_allclose(reconstruction(autoencoder, X_test), reconstruction(pca, X_test), atol=1e-9)
 
 
-def test_reconstruction_equals_pca_before_training_in_float32(digits):
+def test_reconstruction_equals_pca_before_training_in_float32(digits, fast_dense):
     X_train, X_test = (X.astype(np.float32) for X in digits)
-    autoencoder = dense(**UNTRAINED).fit(X_train)
+    autoencoder = fast_dense(**UNTRAINED).fit(X_train)
     pca = PCA(n_components=4).fit(X_train)
     assert_allclose(reconstruction(autoencoder, X_test), reconstruction(pca, X_test), atol=1e-3)
 
 
-def test_codes_start_as_pca_codes_in_scaled_units(digits):
+def test_codes_start_as_pca_codes_in_scaled_units(digits, fast_dense):
     X_train, X_test = digits
-    autoencoder = dense(**UNTRAINED).fit(X_train)
+    autoencoder = fast_dense(**UNTRAINED).fit(X_train)
     pca = PCA(n_components=4).fit(X_train)
     assert_allclose(
         autoencoder.transform(X_test) * autoencoder.scale_, pca.transform(X_test), atol=1e-9
     )
 
 
-def test_code_units_beyond_pca_rank_start_unused():
+def test_code_units_beyond_pca_rank_start_unused(fast_dense):
     # Four samples have at most three principal components; the other code
     # units start unused, and the reconstruction is still PCA's (exact here).
     X = np.random.RandomState(0).normal(size=(4, 6))
-    autoencoder = dense(n_components=5, **UNTRAINED).fit(X)
+    autoencoder = fast_dense(n_components=5, **UNTRAINED).fit(X)
     assert_allclose(reconstruction(autoencoder, X), X, atol=1e-9)
 
 
-def test_unit_interval_data_start_as_pca_clipped_to_the_interval(digits):
+def test_unit_interval_data_start_as_pca_clipped_to_the_interval(digits, fast_dense):
     X_train, X_test = (X / 16.0 for X in digits)
-    autoencoder = dense(**UNTRAINED).fit(X_train)
+    autoencoder = fast_dense(**UNTRAINED).fit(X_train)
     assert autoencoder.loss_ == "bce"
     pca = PCA(n_components=4).fit(X_train)
     clipped = np.clip(reconstruction(pca, X_test), 0.0, 1.0)
@@ -98,62 +80,62 @@ def test_unit_interval_data_start_as_pca_clipped_to_the_interval(digits):
     assert squared_error(X_test, clipped) <= squared_error(X_test, reconstruction(pca, X_test))
 
 
-def test_a_network_that_loses_to_pca_falls_back_to_pca(digits):
+def test_a_network_that_loses_to_pca_falls_back_to_pca(digits, fast_dense):
     X_train, X_test = digits[0][:300], digits[1]
     # A learning rate this large wrecks the network: alone, it loses to PCA.
     wild = dict(learning_rate_init=0.3, max_iter=5)
-    alone = dense(init="random", **wild).fit(X_train)
+    alone = fast_dense(init="random", **wild).fit(X_train)
     pca = pca_error(X_train, X_test, 4)
     assert squared_error(X_test, reconstruction(alone, X_test)) > 1.5 * pca
-    floored = dense(**wild).fit(X_train)
+    floored = fast_dense(**wild).fit(X_train)
     assert_allclose(squared_error(X_test, reconstruction(floored, X_test)), pca, rtol=1e-9)
     assert floored.validation_error_ == floored.pca_validation_error_
 
 
-def test_a_network_that_beats_pca_is_kept_and_says_by_how_much(digits):
+def test_a_network_that_beats_pca_is_kept_and_says_by_how_much(digits, fast_dense):
     X_train, X_test = digits
-    autoencoder = dense(hidden_layer_sizes=(64,), max_iter=30).fit(X_train)
+    autoencoder = fast_dense(hidden_layer_sizes=(64,), max_iter=30).fit(X_train)
     assert autoencoder.validation_error_ < 0.9 * autoencoder.pca_validation_error_
     error = squared_error(X_test, reconstruction(autoencoder, X_test))
     assert error < 0.9 * pca_error(X_train, X_test, 4)
 
 
 @pytest.mark.parametrize("variant", [{"noise": 0.5}, {"sparsity": 1.0}, {"contraction": 1.0}])
-def test_regularised_variants_are_never_worse_than_pca(digits, variant):
+def test_regularised_variants_are_never_worse_than_pca(digits, variant, fast_dense):
     X_train, X_test = digits
-    autoencoder = dense(max_iter=10, **variant).fit(X_train)
+    autoencoder = fast_dense(max_iter=10, **variant).fit(X_train)
     assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
     error = squared_error(X_test, reconstruction(autoencoder, X_test))
     assert error <= 1.02 * pca_error(X_train, X_test, 4)
 
 
 @pytest.mark.parametrize("factor", [1e-30, 1e-10, 1.0, 1e10, 1e30])
-def test_the_floor_scales_with_the_data(factor):
+def test_the_floor_scales_with_the_data(factor, fast_dense):
     rng = np.random.RandomState(0)
     X = rng.rand(400, 10) * factor
     X_train, X_test = X[:300], X[300:]
-    autoencoder = dense(n_components=3, max_iter=10).fit(X_train)
+    autoencoder = fast_dense(n_components=3, max_iter=10).fit(X_train)
     ratio = squared_error(X_test, reconstruction(autoencoder, X_test)) / pca_error(
         X_train, X_test, 3
     )
     assert ratio <= 1.02
 
 
-def test_float64_keeps_pca_accuracy_where_pca_is_nearly_exact():
+def test_float64_keeps_pca_accuracy_where_pca_is_nearly_exact(fast_dense):
     # Rank-2 data with a large offset and tiny noise: PCA's R^2 is 1 - 1e-12.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 8)) * 1e3 + 1e6
     X += 1e-3 * rng.normal(size=X.shape)
     X_train, X_test = X[:300], X[300:]
-    autoencoder = dense(n_components=2, max_iter=10).fit(X_train)
+    autoencoder = fast_dense(n_components=2, max_iter=10).fit(X_train)
     error = squared_error(X_test, reconstruction(autoencoder, X_test))
     assert error <= 1.02 * pca_error(X_train, X_test, 2)
 
 
-def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits):
+def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits, fast_dense):
     X_train, X_test = digits
     chunks = np.array_split(X_train, 6)
-    autoencoder = dense(hidden_layer_sizes=(32,))
+    autoencoder = fast_dense(hidden_layer_sizes=(32,))
     incremental_pca = IncrementalPCA(n_components=4)
     for chunk in chunks:
         incremental_pca.partial_fit(chunk)
@@ -165,15 +147,15 @@ def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits):
     assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
 
 
-def test_random_init_keeps_the_unguarded_network(digits):
-    autoencoder = dense(init="random").fit(digits[0] / 16.0)
+def test_random_init_keeps_the_unguarded_network(digits, fast_dense):
+    autoencoder = fast_dense(init="random").fit(digits[0] / 16.0)
     assert autoencoder.loss_ == "bce"
     assert not hasattr(autoencoder, "pca_validation_error_")
 
 
-def test_ordered_code_starts_with_pca_spectrum(digits):
+def test_ordered_code_starts_with_pca_spectrum(digits, fast_dense):
     X_train, _ = digits
-    autoencoder = dense(n_components=16, ordered=True, **UNTRAINED).fit(X_train)
+    autoencoder = fast_dense(n_components=16, ordered=True, **UNTRAINED).fit(X_train)
     pca = PCA(n_components=16).fit(X_train)
     # Measured on the training data, as PCA's ratio is.
     ratios = autoencoder.explained_variance_ratio_
@@ -181,10 +163,10 @@ def test_ordered_code_starts_with_pca_spectrum(digits):
     assert (np.diff(ratios) <= 0).all()
 
 
-def test_n_components_none_keeps_every_feature_as_pca_does(digits):
+def test_n_components_none_keeps_every_feature_as_pca_does(digits, fast_dense):
     X_train, X_test = digits
     X_train, X_test = X_train[:, :12], X_test[:, :12]
-    autoencoder = dense(n_components=None).fit(X_train)
+    autoencoder = fast_dense(n_components=None).fit(X_train)
     assert autoencoder.n_components_ == 12
     assert autoencoder.transform(X_test).shape == (len(X_test), 12)
     assert squared_error(X_test, reconstruction(autoencoder, X_test)) < 1e-12
@@ -199,8 +181,8 @@ def test_n_components_none_keeps_every_feature_as_pca_does(digits):
         ("noise_variance_", "VariationalAutoencoderTransformer"),
     ],
 )
-def test_missing_pca_attributes_say_what_to_use_instead(digits, attribute, hint):
-    autoencoder = dense(max_iter=1).fit(digits[0])
+def test_missing_pca_attributes_say_what_to_use_instead(digits, attribute, hint, fast_dense):
+    autoencoder = fast_dense(max_iter=1).fit(digits[0])
     with pytest.raises(AttributeError, match=f"has no attribute '{attribute}'.*{hint}"):
         getattr(autoencoder, attribute)
 

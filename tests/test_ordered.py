@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
 
-from sk_autoencoder import AutoencoderTransformer, ConvAutoencoderTransformer, load, save
+from sk_autoencoder import AutoencoderTransformer, load, save
 from sk_autoencoder._ordered import nested_prefix_sizes, prefix_codes
 
 
@@ -24,9 +23,9 @@ def dense(**params):
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, _ = load_digits(return_X_y=True)
-    return X[:500]
+def digits(training_digits):
+    """500 digits, without their labels."""
+    return training_digits[0][:500]
 
 
 @pytest.fixture(scope="module")
@@ -67,19 +66,24 @@ def test_error_curve_is_the_error_of_each_prefix(fitted, digits):
         assert_allclose(curve[k - 1], prefix_error(fitted, digits, k), rtol=1e-4)
 
 
-def test_ordered_prefixes_beat_unordered_ones(digits):
-    # Measured: 0.93, 0.87 and 0.95 of the unordered prefixes' errors at
-    # k = 1, 2 and 4, 1.37 at the full code after this short training. The
-    # two fits differ only in the nested dropout: without it they are equal.
+def test_ordered_prefixes_beat_unordered_ones(digits, held_out_digits):
     # From a random start: starting as PCA, whose units are ordered, the
-    # unordered code's prefixes are good too.
-    ordered = dense(init="random", batch_size=50).fit(digits)
-    unordered = dense(init="random", batch_size=50, ordered=False).fit(digits)
-    for k in (1, 2, 4):
-        assert prefix_error(ordered, digits, k) < 0.97 * prefix_error(unordered, digits, k)
-    assert prefix_error(ordered, digits, 8) < 1.6 * prefix_error(unordered, digits, 8)
-    curve = ordered.error_curve(digits)
-    assert np.all(np.diff(curve) < 0)
+    # unordered code's prefixes are good too. The two fits differ only in
+    # the nested dropout: without it they are equal.
+    X_test = held_out_digits[0]
+    ordered = dense(init="random", batch_size=50, max_iter=30).fit(digits)
+    unordered = dense(init="random", batch_size=50, max_iter=30, ordered=False).fit(digits)
+    ratios = {
+        k: prefix_error(ordered, X_test, k) / prefix_error(unordered, X_test, k)
+        for k in (1, 2, 4, 8)
+    }
+    # On digits neither saw, for seeds 0 to 3: 0.83-0.90, 0.75-0.84 and
+    # 0.61-0.68 at k = 1, 2 and 4; a 5% gain is the ordering's, not noise.
+    assert all(ratios[k] < 0.95 for k in (1, 2, 4)), ratios
+    # The price of the ordering at the full code: 1.20-1.25. Half as much
+    # again would be an ordering that wrecks the code it orders.
+    assert ratios[8] < 1.5, ratios
+    assert np.all(np.diff(ordered.error_curve(X_test)) < 0)
 
 
 def test_explained_variance_ratio_sums_to_r2(fitted, digits):
@@ -119,26 +123,16 @@ def test_error_curve_needs_ordered(digits):
         dense(ordered=False, max_iter=1).fit(digits).error_curve(digits)
 
 
-def test_ordered_convolutional_autoencoder(digits):
-    autoencoder = ConvAutoencoderTransformer(
-        n_components=4,
-        image_shape=(8, 8),
-        channels=(4, 8),
-        ordered=True,
-        max_iter=2,
-        random_state=0,
-        device="cpu",
-    ).fit(digits)
+def test_ordered_convolutional_autoencoder(digits, fast_conv):
+    autoencoder = fast_conv(ordered=True).fit(digits)
     curve = autoencoder.error_curve(digits)
     assert curve.shape == (4,)
     assert_allclose(curve[1], prefix_error(autoencoder, digits, 2), rtol=1e-4)
     assert autoencoder.explained_variance_ratio_.shape == (4,)
 
 
-def test_fractional_code_size_survives_save_and_load(digits, tmp_path):
-    autoencoder = AutoencoderTransformer(
-        0.6, ordered=True, hidden_layer_sizes=(16,), max_iter=3, random_state=0, device="cpu"
-    ).fit(digits)
+def test_fractional_code_size_survives_save_and_load(digits, tmp_path, fast_dense):
+    autoencoder = fast_dense(n_components=0.6, ordered=True).fit(digits)
     path = tmp_path / "ordered.safetensors"
     save(autoencoder, path)
     restored = load(path)

@@ -1,5 +1,6 @@
 """save and load: model files that hold data only, and survive tampering with a clear error."""
 
+import inspect
 import json
 import pickle
 
@@ -10,14 +11,13 @@ import torch
 from numpy.testing import assert_array_equal
 from safetensors import safe_open
 from safetensors.torch import save_file
-from sklearn.datasets import load_digits
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 import sk_autoencoder
 from sk_autoencoder import (
     AutoencoderTransformer,
-    ConvAutoencoderTransformer,
     VariationalAutoencoderTransformer,
     load,
     save,
@@ -26,16 +26,33 @@ from sk_autoencoder import (
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 FAST = dict(n_components=3, max_iter=2, random_state=0, device="cpu")
-ESTIMATORS = [
-    AutoencoderTransformer(hidden_layer_sizes=(8,), early_stopping=True, **FAST),
-    ConvAutoencoderTransformer(image_shape=(1, 8, 8), channels=(4,), **FAST),
-    VariationalAutoencoderTransformer(hidden_layer_sizes=(8,), **FAST),
+# Every estimator class in __all__, so that a new one must survive save and
+# load too, with small networks and early stopping's curve where it has them.
+PUBLIC_ESTIMATORS = [
+    obj
+    for obj in (getattr(sk_autoencoder, name) for name in sk_autoencoder.__all__)
+    if inspect.isclass(obj) and issubclass(obj, BaseEstimator)
 ]
+SMALL = {
+    "hidden_layer_sizes": (8,),
+    "channels": (4,),
+    "image_shape": (1, 8, 8),
+    "early_stopping": True,
+}
+
+
+def small(estimator_class):
+    accepted = estimator_class().get_params()
+    params = {name: value for name, value in SMALL.items() if name in accepted}
+    return estimator_class(**params, **FAST)
+
+
+ESTIMATORS = [small(estimator_class) for estimator_class in PUBLIC_ESTIMATORS]
 
 
 @pytest.fixture(scope="module")
-def X():
-    return load_digits().data[:200].astype(np.float32)
+def X(digits):
+    return digits[0][:200].astype(np.float32)
 
 
 @pytest.fixture(scope="module")

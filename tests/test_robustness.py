@@ -1,5 +1,6 @@
 """Interrupted, diverging and early-stopped training; data larger than memory."""
 
+import functools
 import os
 import sys
 import tracemalloc
@@ -8,27 +9,18 @@ import numpy as np
 import pytest
 import sklearn
 import torch
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 import sk_autoencoder._batching
 import sk_autoencoder._inference
-from sk_autoencoder import AutoencoderTransformer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def fast(**params):
-    defaults = dict(
-        n_components=4, hidden_layer_sizes=(16,), max_iter=5, random_state=0, device="cpu"
-    )
-    return AutoencoderTransformer(**{**defaults, **params})
-
-
 @pytest.fixture(scope="module")
-def X():
-    return load_digits().data[:400]
+def X(digits):
+    return digits[0]
 
 
 def weights_of(module):
@@ -77,9 +69,11 @@ def callback(autoencoder, name):
 
 
 @pytest.mark.parametrize("at_end, epochs_done", [(False, 2), (True, 3)])
-def test_keyboard_interrupt_leaves_a_usable_model_trained_so_far(X, at_end, epochs_done):
+def test_keyboard_interrupt_leaves_a_usable_model_trained_so_far(
+    X, at_end, epochs_done, fast_dense
+):
     # A random start: no held-out rows, so the weights trained so far are kept.
-    autoencoder = fast(
+    autoencoder = fast_dense(
         init="random",
         batch_size=100,
         max_iter=10,
@@ -111,18 +105,18 @@ class PoisonAtEpoch(Callback):
                 next(net.module_.parameters()).fill_(float("nan"))
 
 
-def test_keyboard_interrupt_keeps_the_best_validated_state_with_the_floor(X):
-    autoencoder = fast(batch_size=100, max_iter=10, callbacks=[InterruptInEpoch(at_end=True)])
+def test_keyboard_interrupt_keeps_the_best_validated_state_with_the_floor(X, fast_dense):
+    autoencoder = fast_dense(batch_size=100, max_iter=10, callbacks=[InterruptInEpoch(at_end=True)])
     autoencoder.fit(X)
     assert autoencoder.n_iter_ == 3
     assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
     assert np.isfinite(autoencoder.transform(X)).all()
 
 
-def test_divergence_is_reported_and_the_best_validation_weights_are_kept(X):
+def test_divergence_is_reported_and_the_best_validation_weights_are_kept(X, fast_dense):
     # A random start, whose best epoch is one of the recorded ones (a PCA
     # start could keep its epoch 0).
-    autoencoder = fast(
+    autoencoder = fast_dense(
         init="random",
         max_iter=10,
         early_stopping=True,
@@ -141,11 +135,11 @@ def test_divergence_is_reported_and_the_best_validation_weights_are_kept(X):
     assert np.isfinite(autoencoder.inverse_transform(autoencoder.transform(X))).all()
 
 
-def test_early_stopping_restores_the_weights_of_the_best_validation_epoch(X):
+def test_early_stopping_restores_the_weights_of_the_best_validation_epoch(X, fast_dense):
     # A large learning rate makes the validation loss bounce, so the last
     # epoch is not the best and restoring matters. With tol=0 every
     # decrease counts, so the best epoch is the argmin of the curve.
-    autoencoder = fast(
+    autoencoder = fast_dense(
         max_iter=60,
         learning_rate_init=0.03,
         early_stopping=True,
@@ -190,12 +184,14 @@ def memmap(tmp_path_factory):
     return np.load(path, mmap_mode="r")
 
 
-def memmap_autoencoder():
-    return fast(hidden_layer_sizes=(8,), max_iter=1, batch_size=250)
+@pytest.fixture(scope="module")
+def memmap_autoencoder(fast_dense):
+    """Make the small autoencoder that the memmap tests fit."""
+    return functools.partial(fast_dense, hidden_layer_sizes=(8,), max_iter=1, batch_size=250)
 
 
 @pytest.fixture(scope="module")
-def warmed_up(memmap):
+def warmed_up(memmap, memmap_autoencoder):
     # The first fit in a process imports parts of torch lazily, tens of
     # megabytes that must not count as memory used for the data.
     memmap_autoencoder().fit(memmap[:1000])
@@ -215,7 +211,7 @@ def tensor_sizes(monkeypatch):
     return sizes
 
 
-def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes):
+def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes, memmap_autoencoder):
     autoencoder = memmap_autoencoder().fit(memmap)
     autoencoder.partial_fit(memmap)
     # Training batches of 250 rows; the held-out rows are scored in inference
@@ -231,7 +227,7 @@ def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes):
 
 
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "transform"])
-def test_memmap_is_never_copied_whole_by_numpy(memmap, warmed_up, method):
+def test_memmap_is_never_copied_whole_by_numpy(memmap, warmed_up, method, memmap_autoencoder):
     autoencoder = memmap_autoencoder()
     if method == "transform":
         autoencoder.fit(memmap[:1000])
@@ -259,7 +255,9 @@ def status_bytes(field):
     reason="needs Linux's resettable peak RSS",
 )
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
-def test_fitting_a_memmap_keeps_peak_rss_below_a_copy(memmap, warmed_up, method):
+def test_fitting_a_memmap_keeps_peak_rss_below_a_copy(
+    memmap, warmed_up, method, memmap_autoencoder
+):
     autoencoder = memmap_autoencoder()
     # Reading the whole file makes its pages resident: they count in RSS
     # before the reset, so any growth of the peak is new memory.

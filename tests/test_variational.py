@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sp
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -31,8 +30,9 @@ def fast(**params):
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
+def digits(training_digits):
+    """300 digits, ``(X, y)``."""
+    X, y = training_digits
     return X[:300], y[:300]
 
 
@@ -153,11 +153,16 @@ def test_variational_gaussian_noise_variance_is_fitted_to_the_data(fitted, digit
     assert 0.5 < noise_variance * fitted.scale_**2 / reconstruction_mse < 2.0
 
 
-def test_variational_elbo_beats_pca_log_likelihood_on_digits(fitted, digits):
+def test_variational_elbo_beats_pca_log_likelihood_on_digits(fitted, digits, held_out_digits):
     # Probabilistic PCA is the linear-Gaussian VAE: a nonlinear one with the
-    # same code size must bound a higher likelihood (-167 against -176 here).
-    X = digits[0]
-    assert fitted.score(X) > PCA(n_components=2).fit(X).score(X) + 3
+    # same code size must bound a higher likelihood on digits neither saw:
+    # -178.0 against -179.9 per digit here, a gain of 1.6 to 2.2 for seeds 0
+    # to 3 (7 on the training rows). Falling back to PPCA would match it to
+    # 1e-6 relative (tests/test_floor.py), 2e-4 here: a gain of 0.5 is the
+    # network's own.
+    X_test = held_out_digits[0]
+    pca = PCA(n_components=2).fit(digits[0])
+    assert fitted.score(X_test) > pca.score(X_test) + 0.5
 
 
 def test_variational_beta_reaches_the_loss(digits):
@@ -220,6 +225,12 @@ def test_variational_grid_search_in_a_pipeline_in_two_processes(digits):
         pipeline, {"variationalautoencodertransformer__beta": [0.5, 1.0]}, cv=2, n_jobs=2
     ).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    # The chosen pipeline is refitted on all rows, with the chosen beta.
+    vae = search.best_estimator_[0]
+    beta = search.best_params_["variationalautoencodertransformer__beta"]
+    assert vae.net_.criterion_.beta == beta
+    assert_allclose(vae.mean_, X.mean(axis=0))
+    assert search.predict(X).shape == y.shape
 
 
 def test_early_stopping_threshold_holds_for_negative_losses():
