@@ -74,7 +74,7 @@ class PCAStatistics:
         Orthonormal components, rows of zeros past PCA's rank.
     explained_variance : ndarray of shape (n_components,)
         Variance along each component (zero past the rank).
-    noise_variance : float
+    likelihood_variance : float
         Mean variance along the discarded directions (probabilistic PCA's
         sigma^2).
     offset : ndarray of shape (n_features,)
@@ -83,10 +83,10 @@ class PCAStatistics:
         away from the first chunk's, on which the network stays centred.
     """
 
-    def __init__(self, components, explained_variance, noise_variance, offset):
+    def __init__(self, components, explained_variance, likelihood_variance, offset):
         self.components = components
         self.explained_variance = explained_variance
-        self.noise_variance = noise_variance
+        self.likelihood_variance = likelihood_variance
         self.offset = offset
 
     @classmethod

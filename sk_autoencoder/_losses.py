@@ -62,28 +62,28 @@ def kl_divergence(mean, log_var):
 # reconstructed exactly. It must stay below the variance PCA leaves in raw
 # tables whose columns differ in scale by orders of magnitude (1e-9 of the
 # mean variance is seen), or the VAE could not even start as PPCA there.
-MIN_NOISE_VARIANCE = 1e-12
+MIN_LIKELIHOOD_VARIANCE = 1e-12
 
 
-def gaussian_negative_log_likelihood(reconstruction, target, noise_variance):
-    """Per-sample negative log-density of ``target`` under N(reconstruction, noise_variance I).
+def gaussian_negative_log_likelihood(reconstruction, target, likelihood_variance):
+    """Per-sample negative log-density of ``target`` under N(reconstruction, likelihood_variance I).
 
     Parameters
     ----------
     reconstruction, target : Tensor of shape (n_samples, n_features)
         Mean of the likelihood and the observed values, in scaled units.
-    noise_variance : Tensor of shape ()
+    likelihood_variance : Tensor of shape ()
         One variance shared by every feature.
     """
     n_features = target[0].numel()
     squared_error = (reconstruction - target).pow(2).flatten(1).sum(dim=1)
     return 0.5 * (
-        squared_error / noise_variance
-        + n_features * (torch.log(noise_variance) + math.log(2 * math.pi))
+        squared_error / likelihood_variance
+        + n_features * (torch.log(likelihood_variance) + math.log(2 * math.pi))
     )
 
 
-def optimal_noise_variance(reconstruction, target):
+def optimal_likelihood_variance(reconstruction, target):
     """The shared variance that maximises a batch's Gaussian likelihood: its mean squared error.
 
     With this variance plugged in, the Gaussian likelihood of a variational
@@ -94,7 +94,7 @@ def optimal_noise_variance(reconstruction, target):
     either way.
     """
     squared_error = (reconstruction - target).detach().pow(2).mean()
-    return squared_error.clamp_min(MIN_NOISE_VARIANCE)
+    return squared_error.clamp_min(MIN_LIKELIHOOD_VARIANCE)
 
 
 def per_sample_objective(output, loss, beta=1.0):
@@ -115,9 +115,9 @@ def per_sample_objective(output, loss, beta=1.0):
     beta : float, default=1.0
         Weight of the KL term.
     """
-    if output.noise_variance is not None:
+    if output.likelihood_variance is not None:
         per_sample = gaussian_negative_log_likelihood(
-            output.reconstruction, output.target, output.noise_variance
+            output.reconstruction, output.target, output.likelihood_variance
         )
     else:
         per_sample = reconstruction_error(output.reconstruction, output.target, loss)

@@ -16,7 +16,7 @@ from numbers import Integral
 import torch
 from torch import nn
 
-from sk_autoencoder._losses import optimal_noise_variance, per_sample_objective
+from sk_autoencoder._losses import optimal_likelihood_variance, per_sample_objective
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -64,7 +64,7 @@ class AutoencoderOutput:
     contractive penalty differentiates the code with respect to. A variational
     autoencoder adds its posterior (``mean``, ``log_var``) and, for a Gaussian
     likelihood, the likelihood's variance shared by every feature, in scaled
-    units (``noise_variance``).
+    units (``likelihood_variance``).
     """
 
     reconstruction: torch.Tensor
@@ -73,7 +73,7 @@ class AutoencoderOutput:
     encoder_input: torch.Tensor
     mean: torch.Tensor | None = None
     log_var: torch.Tensor | None = None
-    noise_variance: torch.Tensor | None = None
+    likelihood_variance: torch.Tensor | None = None
 
 
 class Autoencoder(nn.Module):
@@ -271,7 +271,7 @@ class VariationalAutoencoder(Autoencoder):
     code collapses onto the prior and samples come out blurred. Training uses
     each batch's maximum-likelihood variance, its mean squared error ("optimal
     sigma-VAE", Rybkin et al., 2021), and tracks a running average of it in
-    the ``noise_variance`` buffer, as batch normalisation tracks its
+    the ``likelihood_variance`` buffer, as batch normalisation tracks its
     statistics, for scoring.
 
     Parameters
@@ -283,16 +283,16 @@ class VariationalAutoencoder(Autoencoder):
         As in :class:`Autoencoder`.
     """
 
-    # Weight of each training batch in the running noise variance: it follows
+    # Weight of each training batch in the running likelihood variance: it follows
     # the last few dozen batches, long enough to average out one batch's
     # noise, short enough to track the decoder as it improves.
-    NOISE_MOMENTUM = 0.1
+    VARIANCE_MOMENTUM = 0.1
     # Least number of posterior draws per row for the ELBO in :meth:`score_rows`.
     N_ELBO_DRAWS = 16
 
     def __init__(self, encoder, decoder, *, center, scale, loss):
         super().__init__(encoder, decoder, center=center, scale=scale, loss=loss)
-        self.register_buffer("noise_variance", torch.tensor(1.0, dtype=torch.float64))
+        self.register_buffer("likelihood_variance", torch.tensor(1.0, dtype=torch.float64))
 
     def posterior(self, encoder_input):
         """Mean and log-variance of the code given scaled rows."""
@@ -305,7 +305,9 @@ class VariationalAutoencoder(Autoencoder):
     def _output(self, X_scaled, encoder_input, mean, log_var, standard_normal):
         """The forward pass for the code ``mean + std * standard_normal``."""
         code = mean + torch.exp(0.5 * log_var) * standard_normal
-        noise_variance = self.noise_variance.to(mean.dtype) if self.loss == "mse" else None
+        likelihood_variance = (
+            self.likelihood_variance.to(mean.dtype) if self.loss == "mse" else None
+        )
         return AutoencoderOutput(
             reconstruction=self.decoder(code),
             target=self._target(X_scaled),
@@ -313,17 +315,20 @@ class VariationalAutoencoder(Autoencoder):
             encoder_input=encoder_input,
             mean=mean,
             log_var=log_var,
-            noise_variance=noise_variance,
+            likelihood_variance=likelihood_variance,
         )
 
     def forward(self, X_scaled):
         mean, log_var = self.posterior(X_scaled)
         output = self._output(X_scaled, X_scaled, mean, log_var, torch.randn_like(mean))
         if self.loss == "mse" and self.training:
-            output.noise_variance = optimal_noise_variance(output.reconstruction, output.target)
+            output.likelihood_variance = optimal_likelihood_variance(
+                output.reconstruction, output.target
+            )
             with torch.no_grad():
-                self.noise_variance.lerp_(
-                    output.noise_variance.to(self.noise_variance.dtype), self.NOISE_MOMENTUM
+                self.likelihood_variance.lerp_(
+                    output.likelihood_variance.to(self.likelihood_variance.dtype),
+                    self.VARIANCE_MOMENTUM,
                 )
         return output
 

@@ -187,7 +187,8 @@ class OrderedCodesMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data in the units the estimator was fitted on.
+            Rows to reconstruct from each prefix of their code, in the units
+            the estimator was fitted on.
 
         Returns
         -------

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sk_autoencoder._losses import MIN_NOISE_VARIANCE
+from sk_autoencoder._losses import MIN_LIKELIHOOD_VARIANCE
 
 
 class AffinePlusNetwork(nn.Module):
@@ -121,7 +121,7 @@ def start_as_pca(module, components):
     _start_trainable_parts_at_zero(module)
 
 
-def ppca_affine_paths(components, explained_variance, noise_variance, offset=0.0):
+def ppca_affine_paths(components, explained_variance, likelihood_variance, offset=0.0):
     """The affine paths of a linear Gaussian VAE that is probabilistic PCA.
 
     A linear Gaussian VAE contains probabilistic PCA (Tipping & Bishop,
@@ -139,21 +139,21 @@ def ppca_affine_paths(components, explained_variance, noise_variance, offset=0.0
         posterior's log-variances after.
     decoder_bias : ndarray of shape (n_features,) or float
         ``offset``, PPCA's mean relative to the network's centre.
-    noise_variance : float
+    likelihood_variance : float
         ``sigma^2``, floored where PCA is exact.
     """
-    noise_variance = max(float(noise_variance), MIN_NOISE_VARIANCE)
-    variance = np.maximum(explained_variance, noise_variance)
-    loading = np.sqrt(variance - noise_variance)
+    likelihood_variance = max(float(likelihood_variance), MIN_LIKELIHOOD_VARIANCE)
+    variance = np.maximum(explained_variance, likelihood_variance)
+    loading = np.sqrt(variance - likelihood_variance)
     mean_weight = (loading / variance)[:, None] * components
     encoder_weight = np.vstack([mean_weight, 0 * components])
     mean_bias = -mean_weight @ np.broadcast_to(offset, components.shape[1])
-    encoder_bias = np.concatenate([mean_bias, np.log(noise_variance / variance)])
-    return encoder_weight, components.T * loading, encoder_bias, offset, noise_variance
+    encoder_bias = np.concatenate([mean_bias, np.log(likelihood_variance / variance)])
+    return encoder_weight, components.T * loading, encoder_bias, offset, likelihood_variance
 
 
 @torch.no_grad()
-def start_as_ppca(module, components, explained_variance, noise_variance):
+def start_as_ppca(module, components, explained_variance, likelihood_variance):
     """Make a :class:`VariationalAutoencoder` with affine paths equal probabilistic PCA.
 
     See :func:`ppca_affine_paths`.
@@ -165,10 +165,12 @@ def start_as_ppca(module, components, explained_variance, noise_variance):
         PCA's components ``U``, rows of zeros past its rank.
     explained_variance : ndarray of shape (n_components,)
         PCA's variances ``Lambda`` in scaled units.
-    noise_variance : float
+    likelihood_variance : float
         PPCA's ``sigma^2`` in scaled units, the mean discarded variance.
     """
-    *paths, noise_variance = ppca_affine_paths(components, explained_variance, noise_variance)
+    *paths, likelihood_variance = ppca_affine_paths(
+        components, explained_variance, likelihood_variance
+    )
     set_affine_paths(module, *paths)
-    module.noise_variance.fill_(noise_variance)
+    module.likelihood_variance.fill_(likelihood_variance)
     _start_trainable_parts_at_zero(module)

@@ -181,13 +181,13 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
                 module,
                 statistics.components,
                 statistics.explained_variance,
-                statistics.noise_variance,
+                statistics.likelihood_variance,
             )
         else:
             *paths, _ = ppca_affine_paths(
                 statistics.components,
                 statistics.explained_variance,
-                statistics.noise_variance,
+                statistics.likelihood_variance,
                 statistics.offset,
             )
             set_affine_paths(module, *paths)
@@ -217,7 +217,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data.
+            Rows to score, in the units the estimator was fitted on.
 
         Returns
         -------
@@ -232,7 +232,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Data.
+            Rows whose ELBO is averaged.
         y : None
             Ignored.
 

@@ -135,22 +135,24 @@ def test_variational_elbo_matches_its_definition_for_one_row(fitted, digits):
         mean, log_var = module.posterior(module.standardize(x))
         codes = mean + torch.exp(0.5 * log_var) * torch.randn(20_000, 2, dtype=torch.float64)
         nll = gaussian_negative_log_likelihood(
-            module.decoder(codes), module.standardize(x).expand(20_000, -1), module.noise_variance
+            module.decoder(codes),
+            module.standardize(x).expand(20_000, -1),
+            module.likelihood_variance,
         )
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum()
         elbo = -(nll.mean() + kl) - 64 * torch.log(module.scale)
     assert_allclose(fitted.score_samples(digits[0][:1])[0], elbo.item(), rtol=2e-3)
 
 
-def test_variational_gaussian_noise_variance_is_fitted_to_the_data(fitted, digits):
+def test_variational_gaussian_likelihood_variance_is_fitted_to_the_data(fitted, digits):
     # The likelihood's variance starts at 1 (scaled units) and must follow the
     # reconstruction error, or the KL term would swamp the reconstruction.
     X = digits[0]
     module = fitted.net_.module_
-    noise_variance = float(module.noise_variance)
+    likelihood_variance = float(module.likelihood_variance)
     reconstruction_mse = np.mean((fitted.inverse_transform(fitted.transform(X)) - X) ** 2)
-    assert noise_variance < 0.9
-    assert 0.5 < noise_variance * fitted.scale_**2 / reconstruction_mse < 2.0
+    assert likelihood_variance < 0.9
+    assert 0.5 < likelihood_variance * fitted.scale_**2 / reconstruction_mse < 2.0
 
 
 def test_variational_elbo_beats_pca_log_likelihood_on_digits(fitted, digits, held_out_digits):
