@@ -83,24 +83,14 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
     {{loss}}
     {{init}}
     {{ordered}}
-    {{noise}}
-    {{sparsity}}
-    {{contraction}}
+    {{regularisers}}
     {{batch_size}}
     {{learning_rate_init}}
     max_iter : int, default=30
         Maximum number of epochs. Lower than the dense estimator's 100: an
         epoch of convolutions costs about ten times more, and on MNIST the
         error is within a few percent of its plateau by epoch 30.
-    {{early_stopping}}
-    {{validation_fraction}}
-    {{n_iter_no_change}}
-    {{tol}}
-    {{device}}
-    {{random_state}}
-    {{verbose}}
-    {{callbacks}}
-    {{net_params}}
+    {{training}}
 
     Attributes
     ----------
@@ -108,19 +98,9 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
     {{explained_variance_ratio_}}
     image_shape_ : tuple of (int, int, int)
         The ``(C, H, W)`` shape a row is folded into.
-    {{n_features_in_}}
-    {{feature_names_in_}}
-    {{mean_}}
-    {{scale_}}
-    {{loss_}}
-    {{validation_error_}}
-    {{pca_validation_error_}}
-    {{incremental_pca_}}
-    {{loss_curve_}}
-    {{validation_loss_curve_}}
-    {{n_iter_}}
-    {{net_}}
-    {{device_}}
+    {{fitted_data}}
+    {{fitted_floor}}
+    {{fitted_training}}
 
     See Also
     --------

@@ -31,39 +31,19 @@ class AutoencoderTransformer(DeterministicAutoencoder):
     {{loss}}
     {{init}}
     {{ordered}}
-    {{noise}}
-    {{sparsity}}
-    {{contraction}}
+    {{regularisers}}
     {{batch_size}}
     {{learning_rate_init}}
     {{max_iter}}
-    {{early_stopping}}
-    {{validation_fraction}}
-    {{n_iter_no_change}}
-    {{tol}}
-    {{device}}
-    {{random_state}}
-    {{verbose}}
-    {{callbacks}}
-    {{net_params}}
+    {{training}}
 
     Attributes
     ----------
     {{n_components_}}
     {{explained_variance_ratio_}}
-    {{n_features_in_}}
-    {{feature_names_in_}}
-    {{mean_}}
-    {{scale_}}
-    {{loss_}}
-    {{validation_error_}}
-    {{pca_validation_error_}}
-    {{incremental_pca_}}
-    {{loss_curve_}}
-    {{validation_loss_curve_}}
-    {{n_iter_}}
-    {{net_}}
-    {{device_}}
+    {{fitted_data}}
+    {{fitted_floor}}
+    {{fitted_training}}
 
     See Also
     --------

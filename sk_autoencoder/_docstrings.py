@@ -1,7 +1,8 @@
 """Parameter and attribute docs written once, for every estimator that shares them.
 
-A class docstring names a shared entry on a line of its own, ``{{name}}``;
-:func:`fill_shared_docs` puts the entry there, indented as the line is. This
+A class docstring names a shared entry, or a group of them, on a line of its
+own, ``{{name}}``; :func:`fill_shared_docs` puts the entries there, indented
+as the line is. This
 is how skorch's classifier builds its docstring from ``NeuralNet``'s: the
 estimators share their knobs, so their docs must not drift apart.
 """
@@ -157,12 +158,39 @@ device_ : torch.device
     The device used.""",
 }
 
+# Runs of entries that several estimators share in the same order.
+_GROUPS = {
+    "regularisers": ("noise", "sparsity", "contraction"),
+    "training": (
+        "early_stopping",
+        "validation_fraction",
+        "n_iter_no_change",
+        "tol",
+        "device",
+        "random_state",
+        "verbose",
+        "callbacks",
+        "net_params",
+    ),
+    "fitted_data": ("n_features_in_", "feature_names_in_", "mean_", "scale_", "loss_"),
+    "fitted_floor": ("validation_error_", "pca_validation_error_"),
+    "fitted_training": (
+        "incremental_pca_",
+        "loss_curve_",
+        "validation_loss_curve_",
+        "n_iter_",
+        "net_",
+        "device_",
+    ),
+}
+
 _PLACEHOLDER = re.compile(r"^( *)\{\{(\w+)\}\}$", flags=re.MULTILINE)
 
 
 def _entry(match):
     indent, name = match.groups()
-    return "\n".join(indent + line for line in _ENTRIES[name].splitlines())
+    text = "\n".join(_ENTRIES[entry] for entry in _GROUPS.get(name, (name,)))
+    return "\n".join(indent + line for line in text.splitlines())
 
 
 def fill_shared_docs(cls):

@@ -54,36 +54,19 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
     {{batch_size}}
     {{learning_rate_init}}
     {{max_iter}}
-    {{early_stopping}}
-    {{validation_fraction}}
-    {{n_iter_no_change}}
-    {{tol}}
-    {{device}}
-    {{random_state}}
-    {{verbose}}
-    {{callbacks}}
-    {{net_params}}
+    {{training}}
 
     Attributes
     ----------
     {{n_components_}}
-    {{n_features_in_}}
-    {{feature_names_in_}}
-    {{mean_}}
-    {{scale_}}
-    {{loss_}}
+    {{fitted_data}}
     validation_error_ : float
         Negative ELBO per held-out row of the model returned (Gaussian
         likelihood, where PPCA is the floor).
     pca_validation_error_ : float
         Probabilistic PCA's negative log-likelihood on the same rows:
         ``validation_error_`` is never above it.
-    {{incremental_pca_}}
-    {{loss_curve_}}
-    {{validation_loss_curve_}}
-    {{n_iter_}}
-    {{net_}}
-    {{device_}}
+    {{fitted_training}}
 
     See Also
     --------
