@@ -245,7 +245,7 @@ class BaseAutoencoder(
         vars(self).pop("incremental_pca_", None)
         if not self._starts_as_pca():
             return
-        n_components = self._n_components(n_features)
+        n_components = self.n_components_
         if streaming:
             self.incremental_pca_ = None
             self._follow_incremental_pca(X)
@@ -319,7 +319,7 @@ class BaseAutoencoder(
         guard = self._callback("validation")
         self.net_.train_split = None if split is None else TrainRows(split[0])
         if guard is not None:
-            guard.watch(None, None) if split is None else guard.watch(X, split[1])
+            guard.watch(X if split else None, split[1] if split else None)
         if streaming and self._starts_as_pca():
             # Validate the network itself; the switch is decided after the step.
             self.net_.module_.use_network(True)
@@ -340,7 +340,7 @@ class BaseAutoencoder(
                 self._use_network_if_it_beats_pca(guard, X, split[1])
             else:
                 self._keep_network_if_it_beats_pca(guard)
-        elif guard is not None and split is not None:
+        elif split is not None:
             guard.finish(self.net_, keep_best=True)
         self._after_training(X)
 
@@ -354,9 +354,9 @@ class BaseAutoencoder(
     def _use_network_if_it_beats_pca(self, guard, X, valid_positions):
         """After a streaming step: use the network only if it beats the stream's PCA."""
         guard.finish(self.net_, keep_best=True)
+        # The guard scored the kept state with the network on.
+        network_scores = guard.best_scores_
         module = self.net_.module_
-        module.use_network(True)
-        network_scores = score_rows(module, X, self.device_, valid_positions)
         module.use_network(False)
         pca_scores = score_rows(module, X, self.device_, valid_positions)
         keep = beats_baseline(network_scores, pca_scores)

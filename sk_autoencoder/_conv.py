@@ -80,12 +80,7 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
         Kernel size of every convolution, or one per entry of ``channels``.
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         Activation after each convolution.
-    {{loss}}
-    {{init}}
-    {{ordered}}
-    {{regularisers}}
-    {{batch_size}}
-    {{learning_rate_init}}
+    {{variants}}
     max_iter : int, default=30
         Maximum number of epochs. Lower than the dense estimator's 100: an
         epoch of convolutions costs about ten times more, and on MNIST the

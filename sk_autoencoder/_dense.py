@@ -28,12 +28,7 @@ class AutoencoderTransformer(DeterministicAutoencoder):
         ``n_components_`` of them.
     {{hidden_layer_sizes}}
     {{activation}}
-    {{loss}}
-    {{init}}
-    {{ordered}}
-    {{regularisers}}
-    {{batch_size}}
-    {{learning_rate_init}}
+    {{variants}}
     {{max_iter}}
     {{training}}
 

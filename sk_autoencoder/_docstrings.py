@@ -160,7 +160,16 @@ device_ : torch.device
 
 # Runs of entries that several estimators share in the same order.
 _GROUPS = {
-    "regularisers": ("noise", "sparsity", "contraction"),
+    "variants": (
+        "loss",
+        "init",
+        "ordered",
+        "noise",
+        "sparsity",
+        "contraction",
+        "batch_size",
+        "learning_rate_init",
+    ),
     "training": (
         "early_stopping",
         "validation_fraction",

@@ -71,15 +71,14 @@ def score_rows(module, X, device, positions=None):
     """
     if positions is None:
         positions = np.arange(X.shape[0])
+    # One inference copy of the module for all the chunks (a float64 copy
+    # costs a deep copy of the weights).
+    scoring = inference_module(module, X.dtype).score_rows
     batch_rows = inference_batch_rows(X, 1)
-    scores = [
-        map_rows(
-            module,
-            "score_rows",
-            X[positions[start : start + batch_rows]],
-            n_outputs=1,
-            device=device,
+    scores = np.empty(len(positions), dtype=np.float64)
+    for start in range(0, len(positions), batch_rows):
+        rows = X[positions[start : start + batch_rows]]
+        scores[start : start + batch_rows] = map_in_batches(
+            scoring, rows, n_outputs=1, dtype=X.dtype, device=device, batch_size=batch_rows
         ).ravel()
-        for start in range(0, len(positions), batch_rows)
-    ]
-    return np.concatenate(scores).astype(np.float64) if scores else np.empty(0)
+    return scores
