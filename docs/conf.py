@@ -135,8 +135,10 @@ def _forget_examples_run_in_other_mode():
 _forget_examples_run_in_other_mode()
 
 sphinx_gallery_conf = {
-    "examples_dirs": str(REPO_ROOT / "examples"),
-    "gallery_dirs": str(GALLERY_DIR),
+    # Relative to this folder: sphinx-gallery writes these paths into the
+    # toctrees of the gallery's subsections, where absolute ones do not resolve.
+    "examples_dirs": os.path.relpath(REPO_ROOT / "examples", DOCS_DIR),
+    "gallery_dirs": os.path.relpath(GALLERY_DIR, DOCS_DIR),
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"(__init__|_common)\.py",
     "within_subsection_order": "gallery_order.ReadingOrder",

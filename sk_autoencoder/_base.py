@@ -24,11 +24,17 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_autoencoder._batching import TrainRows
 from sk_autoencoder._devices import resolve_device, seeded_torch
+from sk_autoencoder._distributed import (
+    SingleProcess,
+    check_shards,
+    data_parallel,
+    training_processes,
+)
 from sk_autoencoder._floor import (
     PCAStatistics,
     aligned_signs,
     beats_baseline,
-    fit_pca,
+    pca_statistics,
     update_incremental_pca,
     validation_split,
 )
@@ -154,6 +160,11 @@ class BaseAutoencoder(
     def fit(self, X, y=None):
         """Fit the autoencoder to ``X``.
 
+        Inside a started ``torch.distributed`` process group of several
+        processes (under ``torchrun`` or ``accelerate launch``), each process
+        passes its own shard of the rows and all train one model together:
+        see the user guide's "Scaling out" page.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -167,8 +178,9 @@ class BaseAutoencoder(
             The fitted estimator.
         """
         X = self._validate_training_data(X, reset=True)
-        self._initialize(X, streaming=False)
-        self._train(X, epochs=self.max_iter, streaming=False)
+        processes = training_processes()
+        self._initialize(X, streaming=False, processes=processes)
+        self._train(X, epochs=self.max_iter, streaming=False, processes=processes)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -193,15 +205,21 @@ class BaseAutoencoder(
         self : object
             The estimator, trained one epoch more.
         """
+        if training_processes().world_size > 1:
+            raise ValueError(
+                "partial_fit trains in one process; inside a torch.distributed process "
+                "group, call fit on each process's shard of the rows to train one model "
+                "over all of them, or stream blocks with dask_ml.wrappers.Incremental."
+            )
         first_call = not hasattr(self, "net_")
         X = self._validate_training_data(X, reset=first_call)
         if first_call:
-            self._initialize(X, streaming=True)
+            self._initialize(X, streaming=True, processes=SingleProcess())
         elif "incremental_pca_" in vars(self):
             # Started by partial_fit: the PCA follows the stream. After fit,
             # the network keeps the PCA of the data it was fitted on.
             self._follow_incremental_pca(X)
-        self._train(X, epochs=1, streaming=True)
+        self._train(X, epochs=1, streaming=True, processes=SingleProcess())
         return self
 
     def _validate_training_data(self, X, reset):
@@ -215,29 +233,39 @@ class BaseAutoencoder(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
         )
 
-    def _resolve_loss(self, X):
-        """``loss_`` for ``loss`` and the training data."""
+    def _resolve_loss(self, X, processes):
+        """``loss_`` for ``loss`` and the training data (of every process)."""
         loss = self.loss
+        in_unit_interval = lies_in_unit_interval(X, processes)
         if loss == "auto":
-            loss = "bce" if lies_in_unit_interval(X) else "mse"
-        if loss == "bce" and not lies_in_unit_interval(X):
+            loss = "bce" if in_unit_interval else "mse"
+        if loss == "bce" and not in_unit_interval:
             raise ValueError(
                 "loss='bce' needs training data in [0, 1]; use loss='mse' or "
                 "loss='auto' for data outside that range."
             )
         return loss
 
-    def _initialize(self, X, streaming):
-        """Fit the scaling, then build the network and start it (as PCA, where it starts so)."""
+    def _initialize(self, X, streaming, processes):
+        """Fit the scaling, then build the network and start it (as PCA, where it starts so).
+
+        ``processes`` (:mod:`~sk_autoencoder._distributed`) train the model
+        together, each on its ``X``: the scaling, the loss and the PCA start
+        are those of all their rows.
+        """
         n_samples, n_features = X.shape
-        self.device_ = resolve_device(self.device)
+        if processes.world_size > 1:
+            check_shards(processes, X.shape)
+        self.device_ = processes.device(resolve_device(self.device))
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        center, self.scale_ = fit_scaling(X)
+        center, self.scale_ = fit_scaling(X, processes)
         self.mean_ = center.astype(X.dtype)
-        self.loss_ = self._resolve_loss(X)
+        self.loss_ = self._resolve_loss(X, processes)
         self.n_components_ = self._n_components(n_features)
-        batch_size = auto_batch_size(n_samples) if self.batch_size == "auto" else self.batch_size
-        self._build_net(n_features, center, batch_size)
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = auto_batch_size(int(processes.sum(n_samples)))
+        self._build_net(n_features, center, batch_size, processes)
         self.loss_curve_ = []
         if self.early_stopping:
             self.validation_loss_curve_ = []
@@ -250,8 +278,8 @@ class BaseAutoencoder(
             self.incremental_pca_ = None
             self._follow_incremental_pca(X)
         else:
-            pca = fit_pca(X, n_components, self._seed, center, self.scale_)
-            self._start_from_pca(PCAStatistics.from_pca(pca, n_components), first=True)
+            statistics = pca_statistics(X, n_components, self._seed, center, self.scale_, processes)
+            self._start_from_pca(statistics, first=True)
 
     def _follow_incremental_pca(self, X):
         """Update the stream's ``IncrementalPCA`` with ``X`` and move the network's PCA onto it."""
@@ -275,10 +303,11 @@ class BaseAutoencoder(
     def _holds_out_rows(self):
         return self.early_stopping or self._starts_as_pca()
 
-    def _build_net(self, n_features, center, batch_size):
+    def _build_net(self, n_features, center, batch_size, processes=None):
         """Build ``net_`` around a freshly initialised module, without training.
 
-        Uses the fitted ``scale_``, ``loss_``, ``device_`` and ``_seed``.
+        Uses the fitted ``scale_``, ``loss_``, ``device_`` and ``_seed``;
+        ``processes`` train it together (None: this one alone).
         :meth:`_initialize` calls it before training, and
         :func:`sk_autoencoder.load` before loading saved weights into it.
         """
@@ -295,20 +324,23 @@ class BaseAutoencoder(
                 scale=self.scale_,
                 validated=self._holds_out_rows(),
                 criterion_params=self._criterion_params(),
+                processes=processes,
             )
             self.net_.initialize()
 
     def _callback(self, name):
         return dict(self.net_.callbacks_).get(name)
 
-    def _train(self, X, epochs, streaming):
+    def _train(self, X, epochs, streaming, processes):
         """Run ``epochs`` epochs and record the losses of those that finished.
 
         With held-out rows (the PCA floor, or ``early_stopping``), the net
         trains on the other rows only; a fit keeps the best validated state,
         and falls back to its PCA start unless the network beats it on the
         held-out rows; a streaming step uses the network only where it beats
-        the stream's PCA on the chunk's held-out rows.
+        the stream's PCA on the chunk's held-out rows. ``processes`` train
+        the model together, each on its ``X``, and decide on all their
+        held-out rows.
         """
         n_epochs_before = len(self.net_.history)
         split = None
@@ -326,7 +358,11 @@ class BaseAutoencoder(
         self._callback("learning_rate").plan(None if streaming else epochs)
         # Each call draws fresh shuffles and noise, reproducibly: the seed
         # depends on how far training has gone.
-        with seeded_torch(self._seed + n_epochs_before, self.device_):
+        n_training_rows = X.shape[0] if split is None else len(split[0])
+        with (
+            data_parallel(self.net_, processes, n_training_rows),
+            seeded_torch(self._seed + n_epochs_before, self.device_),
+        ):
             self.net_.partial_fit(X, epochs=epochs)
         # The split's row positions grow with the data: a fitted net keeps none.
         self.net_.train_split = None
@@ -339,17 +375,19 @@ class BaseAutoencoder(
             if streaming:
                 self._use_network_if_it_beats_pca(guard, X, split[1])
             else:
-                self._keep_network_if_it_beats_pca(guard)
+                self._keep_network_if_it_beats_pca(guard, processes)
         elif split is not None:
             guard.finish(self.net_, keep_best=True)
-        self._after_training(X)
+        self._after_training(X, processes)
 
-    def _keep_network_if_it_beats_pca(self, guard):
+    def _keep_network_if_it_beats_pca(self, guard, processes):
         """After a fit: keep the best state only if it beats PCA on the held-out rows."""
-        keep = beats_baseline(guard.best_scores_, guard.initial_scores_)
+        keep = beats_baseline(guard.best_scores_, guard.initial_scores_, processes)
         guard.finish(self.net_, keep_best=keep)
-        self.pca_validation_error_ = -float(np.mean(guard.initial_scores_))
-        self.validation_error_ = -float(np.mean(guard.best_scores_))
+        n_rows = len(guard.best_scores_)
+        pca_error = processes.mean_over_rows(-np.mean(guard.initial_scores_), n_rows)
+        error = processes.mean_over_rows(-np.mean(guard.best_scores_), n_rows)
+        self.pca_validation_error_, self.validation_error_ = float(pca_error), float(error)
 
     def _use_network_if_it_beats_pca(self, guard, X, valid_positions):
         """After a streaming step: use the network only if it beats the stream's PCA."""
@@ -370,8 +408,8 @@ class BaseAutoencoder(
             return n_features
         return int(self.n_components)
 
-    def _after_training(self, X):
-        """What a part does after each training call, on the training data."""
+    def _after_training(self, X, processes):
+        """What a part does after each training call, on the training data (of ``processes``)."""
 
     @property
     def _n_features_out(self):

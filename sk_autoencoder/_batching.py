@@ -124,21 +124,39 @@ class BatchIterator:
     Each batch is ``(X_batch, X_batch)``: the target of an autoencoder is its
     input. Shuffling draws from torch's global generator, which the estimator
     seeds from ``random_state``.
+
+    Parameters
+    ----------
+    dataset : RowDataset
+    batch_size : int
+        Rows per batch (the last one may have fewer).
+    shuffle : bool, default=False
+    n_batches : int, default=None
+        Split the rows into this many batches of nearly equal size instead:
+        processes training one model on shards of different sizes then take
+        the same number of steps.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False):
+    def __init__(self, dataset, batch_size, shuffle=False, n_batches=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.n_batches = n_batches
 
     def __len__(self):
+        if self.n_batches is not None:
+            return self.n_batches
         return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self):
         n_samples = len(self.dataset)
         order = torch.randperm(n_samples) if self.shuffle else torch.arange(n_samples)
-        for start in range(0, n_samples, self.batch_size):
-            X_batch = self.dataset.rows(order[start : start + self.batch_size])
+        if self.n_batches is not None:
+            batches = torch.tensor_split(order, self.n_batches)
+        else:
+            batches = torch.split(order, self.batch_size)
+        for positions in batches:
+            X_batch = self.dataset.rows(positions)
             yield X_batch, X_batch
 
 

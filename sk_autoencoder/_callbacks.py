@@ -10,6 +10,7 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.utils import noop
 from tqdm.auto import tqdm
 
+from sk_autoencoder._distributed import SingleProcess
 from sk_autoencoder._inference import score_rows
 
 
@@ -62,7 +63,7 @@ class ValidationGuard(EarlyStopping):
     of the call, so a fitted net holds no data.
     """
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device="cpu", processes=None):
         super().__init__(
             monitor="valid_loss",
             patience=math.inf,
@@ -72,6 +73,7 @@ class ValidationGuard(EarlyStopping):
             sink=noop,
         )
         self.device = device
+        self.processes = processes or SingleProcess()
 
     def watch(self, X, positions):
         """Score the rows of ``X`` (user units) at ``positions`` in the next training call.
@@ -84,6 +86,10 @@ class ValidationGuard(EarlyStopping):
     def _scores(self, net):
         return score_rows(net.module_, self.X_valid_, self.device, self.positions_)
 
+    def _validation_loss(self, scores):
+        # Over every process's held-out rows, so all take the same decisions.
+        return -float(self.processes.mean_over_rows(np.mean(scores), len(scores)))
+
     def on_train_begin(self, net, **kwargs):
         self.active_ = getattr(self, "X_valid_", None) is not None
         if not self.active_:
@@ -92,14 +98,14 @@ class ValidationGuard(EarlyStopping):
         self.initial_scores_ = self._scores(net)
         self.initial_state_ = copy.deepcopy(net.module_.state_dict())
         # Epoch 0: the starting state is the best so far.
-        self.dynamic_threshold_ = -float(np.mean(self.initial_scores_))
+        self.dynamic_threshold_ = self._validation_loss(self.initial_scores_)
         self.best_model_weights_ = self.initial_state_
         self.best_epoch_ = len(net.history)
 
     def on_epoch_end(self, net, **kwargs):
         if not self.active_:
             return
-        net.history.record("valid_loss", -float(np.mean(self._scores(net))))
+        net.history.record("valid_loss", self._validation_loss(self._scores(net)))
         super().on_epoch_end(net, **kwargs)
 
     def on_train_end(self, net, **kwargs):
@@ -126,13 +132,16 @@ class DivergenceGuard(Callback):
     best so far are copied, and that copy is restored; without it another
     callback (:class:`ValidationGuard`) restores the best state. If no epoch
     finished and no state was kept, nothing worth keeping exists and training
-    fails with an error naming the learning rate.
+    fails with an error naming the learning rate. Processes training one
+    model stop together, at the end of the epoch in which the loss of any of
+    them stopped being finite.
     """
 
-    def __init__(self, learning_rate, monitor="train_loss", keep_best=True):
+    def __init__(self, learning_rate, monitor="train_loss", keep_best=True, processes=None):
         self.learning_rate = learning_rate
         self.monitor = monitor
         self.keep_best = keep_best
+        self.processes = processes or SingleProcess()
 
     def on_train_begin(self, net, **kwargs):
         self.best_loss_ = math.inf
@@ -140,6 +149,12 @@ class DivergenceGuard(Callback):
         self.diverged_ = False
 
     def on_epoch_end(self, net, **kwargs):
+        if self.processes.world_size > 1 and self.processes.any(self.diverged_):
+            # Processes training together stop at the end of the epoch in
+            # which any of them diverged: a stop inside it would leave the
+            # others waiting for its gradients.
+            self.diverged_ = True
+            raise KeyboardInterrupt
         loss = net.history[-1, self.monitor]
         if not (self.keep_best and loss < self.best_loss_):
             return
@@ -149,9 +164,12 @@ class DivergenceGuard(Callback):
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         if training and not math.isfinite(loss.item()):
             self.diverged_ = True
-            raise KeyboardInterrupt
+            if self.processes.world_size == 1:
+                raise KeyboardInterrupt
 
     def on_train_end(self, net, **kwargs):
+        # Another callback may have stopped training first, on every process alike.
+        self.diverged_ = self.processes.any(self.diverged_)
         if not self.diverged_:
             return
         n_epochs = len(net.history) - 1
@@ -175,6 +193,23 @@ class DivergenceGuard(Callback):
             ConvergenceWarning,
             stacklevel=2,
         )
+
+
+class TrainLossOverProcesses(Callback):
+    """Makes each epoch's ``train_loss`` the mean over every process's training rows.
+
+    skorch records the mean over this process's batches; processes training
+    one model replace it by the mean over all of theirs, so that stopping
+    rules read the same loss everywhere. It must come before them.
+    """
+
+    def __init__(self, processes):
+        self.processes = processes
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        n_rows = sum(batch["train_batch_size"] for batch in epoch["batches"])
+        epoch["train_loss"] = float(self.processes.mean_over_rows(epoch["train_loss"], n_rows))
 
 
 class CosineLearningRate(Callback):

@@ -16,8 +16,10 @@ import scipy.sparse as sp
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.extmath import svd_flip
 
 from sk_autoencoder._batching import chunk_rows, is_memory_mapped
+from sk_autoencoder._distributed import SingleProcess
 from sk_autoencoder._pca_start import set_affine_paths, start_as_pca
 
 # How many standard errors of the per-row gain the network must beat PCA by
@@ -41,7 +43,7 @@ def validation_split(n_samples, validation_fraction, seed):
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
-def beats_baseline(scores, baseline_scores):
+def beats_baseline(scores, baseline_scores, processes=None):
     """Whether per-row ``scores`` beat ``baseline_scores`` by more than their noise.
 
     A one-sided paired test: the mean gain must be positive and at least
@@ -51,18 +53,23 @@ def beats_baseline(scores, baseline_scores):
     ----------
     scores, baseline_scores : ndarray of shape (n_rows,)
         Greater is better, row for row on the same held-out rows.
+    processes : SingleProcess or ProcessGroup, default=None
+        Processes that train one model, each with its own held-out rows: the
+        test runs over all of them, so each takes the same decision.
     """
+    processes = processes or SingleProcess()
     # Scores of float32 data near its largest values can overflow to -inf:
     # an undefined gain is no gain.
     with np.errstate(invalid="ignore", over="ignore"):
         gain = np.asarray(scores, dtype=np.float64) - baseline_scores
-        mean_gain = float(np.mean(gain))
+        n_rows = float(processes.sum(len(gain)))
+        mean_gain = float(processes.sum(np.sum(gain))) / n_rows
     if not (np.isfinite(mean_gain) and mean_gain > 0):
         return False
-    if len(gain) < 2:
+    if n_rows < 2:
         return True
-    standard_error = float(np.std(gain, ddof=1)) / math.sqrt(len(gain))
-    return mean_gain > GAIN_STANDARD_ERRORS * standard_error
+    variance = float(processes.sum(np.sum((gain - mean_gain) ** 2))) / (n_rows - 1)
+    return mean_gain > GAIN_STANDARD_ERRORS * math.sqrt(variance / n_rows)
 
 
 class PCAStatistics:
@@ -106,6 +113,18 @@ def _scaled(X, center, scale):
     return (X.astype(np.float64) - center) / scale
 
 
+def pca_statistics(X, n_components, seed, center, scale, processes):
+    """:class:`PCAStatistics` of the scaled rows of ``X``, or of every process's rows.
+
+    One process fits scikit-learn's PCA (:func:`fit_pca`); processes that
+    train one model together each hold a shard of the rows, and get the
+    exact PCA of all of them (:func:`_pooled_pca_statistics`).
+    """
+    if processes.world_size == 1:
+        return PCAStatistics.from_pca(fit_pca(X, n_components, seed, center, scale), n_components)
+    return _pooled_pca_statistics(X, n_components, center, scale, processes)
+
+
 def fit_pca(X, n_components, seed, center, scale):
     """scikit-learn's PCA of ``X`` in the network's units, with up to ``n_components`` components.
 
@@ -137,6 +156,50 @@ def _partial_fit_in_chunks(pca, X, center, scale):
     n_rows = max(2 * n_pca, chunk_rows(X, values_per_row=4 * n_features))
     for rows in gen_batches(n_samples, n_rows, min_batch_size=n_pca):
         pca.partial_fit(_scaled(X[rows], center, scale))
+
+
+def _triangular_factor(X, center, scale):
+    """R of a QR decomposition of the scaled rows, padded to (n_features, n_features).
+
+    ``R.T @ R`` equals the scaled rows' ``X.T @ X``; rows are read a bounded
+    chunk at a time and folded into R as they come.
+    """
+    n_features = X.shape[1]
+    factor = np.zeros((0, n_features))
+    n_rows = max(n_features, chunk_rows(X, values_per_row=2 * n_features))
+    for start in range(0, X.shape[0], n_rows):
+        rows = _scaled(X[start : start + n_rows], center, scale)
+        factor = np.linalg.qr(np.vstack([factor, rows]), mode="r")
+    return np.vstack([factor, np.zeros((n_features - factor.shape[0], n_features))])
+
+
+def _pooled_pca_statistics(X, n_components, center, scale, processes):
+    """PCA of every process's scaled rows, each process holding its own (centred on ``center``).
+
+    A tall-and-skinny QR: the stacked R factors of the processes' rows have
+    the singular values and right singular vectors of all the rows together,
+    so the PCA is as exact as scikit-learn's full SVD while only an
+    (n_features, n_features) factor per process travels. Signs follow
+    scikit-learn's PCA, and the first process's result is sent to the others
+    so that every process starts from the same bits.
+    """
+    n_total = int(processes.sum(X.shape[0]))
+    n_features = X.shape[1]
+    factors = np.vstack(processes.gather(_triangular_factor(X, center, scale)))
+    _, singular_values, components = np.linalg.svd(factors, full_matrices=False)
+    _, components = svd_flip(None, components, u_based_decision=False)
+    components = processes.broadcast(components)
+    variance = processes.broadcast(singular_values) ** 2 / max(n_total - 1, 1)
+    n_pca = min(n_components, n_total, n_features)
+    rank = min(n_total, n_features)
+    likelihood_variance = float(variance[n_pca:rank].mean()) if n_pca < rank else 0.0
+    padded_components = np.zeros((n_components, n_features))
+    padded_variance = np.zeros(n_components)
+    padded_components[:n_pca] = components[:n_pca]
+    padded_variance[:n_pca] = variance[:n_pca]
+    return PCAStatistics(
+        padded_components, padded_variance, likelihood_variance, np.zeros(n_features)
+    )
 
 
 def update_incremental_pca(state, X, n_components, center, scale):

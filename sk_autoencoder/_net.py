@@ -3,7 +3,7 @@
 import copy
 
 from skorch import NeuralNet
-from skorch.utils import noop
+from skorch.utils import noop, to_tensor
 
 from sk_autoencoder._batching import BatchIterator, RowDataset
 from sk_autoencoder._callbacks import (
@@ -11,18 +11,40 @@ from sk_autoencoder._callbacks import (
     DivergenceGuard,
     EpochProgressBar,
     RelativeEarlyStopping,
+    TrainLossOverProcesses,
     ValidationGuard,
 )
+from sk_autoencoder._distributed import SingleProcess
 from sk_autoencoder._losses import AutoencoderLoss
 
 
 class AutoencoderNet(NeuralNet):
-    """skorch's ``NeuralNet``, minus a per-batch cost that small networks feel.
+    """skorch's ``NeuralNet``, minus a per-batch cost, plus data-parallel training steps.
 
     skorch switches every submodule to train or eval mode before every batch;
     walking a module tree costs about as much as a forward pass through a
     small network. Here the switch happens only when the mode changes.
+
+    While a training replica is set (a ``DistributedDataParallel`` wrapper of
+    ``module_``, see :func:`~sk_autoencoder._distributed.data_parallel`),
+    training steps run through it, so gradients are averaged over processes;
+    ``module_`` stays the plain module everywhere else.
     """
+
+    def set_training_replica(self, replica):
+        """Run training steps through ``replica`` (None: through ``module_``)."""
+        if replica is None:
+            vars(self).pop("_training_replica", None)
+            return
+        # Set past skorch's __setattr__, which would register the wrapper as
+        # one more module of the net to move, save and load.
+        object.__setattr__(self, "_training_replica", replica)
+
+    def infer(self, x, **fit_params):
+        replica = vars(self).get("_training_replica")
+        if replica is None or not self.module_.training:
+            return super().infer(x, **fit_params)
+        return replica(to_tensor(x, device=self.device), **fit_params)
 
     def _set_training(self, training=True):
         modules = [getattr(self, name + "_") for name in self._modules + self._criteria]
@@ -31,7 +53,17 @@ class AutoencoderNet(NeuralNet):
 
 
 def build_net(
-    estimator, module, *, loss, batch_size, device, center, scale, validated, criterion_params=None
+    estimator,
+    module,
+    *,
+    loss,
+    batch_size,
+    device,
+    center,
+    scale,
+    validated,
+    criterion_params=None,
+    processes=None,
 ):
     """A skorch net that trains ``module`` as ``estimator``'s parameters say.
 
@@ -68,11 +100,17 @@ def build_net(
         Whether training is validated on held-out rows.
     criterion_params : dict, default=None
         Extra parameters of :class:`~sk_autoencoder._losses.AutoencoderLoss`.
+    processes : SingleProcess or ProcessGroup, default=None
+        The processes that train the module together (see
+        :mod:`~sk_autoencoder._distributed`); None for this one alone.
     """
+    processes = processes or SingleProcess()
     monitor = "valid_loss" if estimator.early_stopping else "train_loss"
     callbacks = [("learning_rate", CosineLearningRate())]
+    if processes.world_size > 1:
+        callbacks.append(("train_loss_over_processes", TrainLossOverProcesses(processes)))
     if validated:
-        callbacks.append(("validation", ValidationGuard(device)))
+        callbacks.append(("validation", ValidationGuard(device, processes)))
     callbacks += [
         (
             "stopping",
@@ -87,10 +125,15 @@ def build_net(
         ),
         (
             "divergence",
-            DivergenceGuard(estimator.learning_rate_init, monitor=monitor, keep_best=not validated),
+            DivergenceGuard(
+                estimator.learning_rate_init,
+                monitor=monitor,
+                keep_best=not validated,
+                processes=processes,
+            ),
         ),
     ]
-    if estimator.verbose:
+    if estimator.verbose and processes.rank == 0:
         callbacks.append(("progress", EpochProgressBar(total=estimator.max_iter)))
     callbacks += [
         (type(callback).__name__, copy.deepcopy(callback))

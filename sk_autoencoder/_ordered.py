@@ -151,13 +151,15 @@ class OrderedCodesMixin:
             return min(n_features, MAX_FRACTION_COMPONENTS)
         return super()._n_components(n_features)
 
-    def _after_training(self, X):
-        super()._after_training(X)
+    def _after_training(self, X, processes):
+        super()._after_training(X, processes)
         if self.ordered:
-            self._fit_ordering(X)
+            self._fit_ordering(X, processes)
 
-    def _fit_ordering(self, X):
-        """``explained_variance_ratio_`` on the training data, and the code size for a fraction.
+    def _fit_ordering(self, X, processes):
+        """``explained_variance_ratio_`` and the code size for a fraction, on the training data.
+
+        Processes training one model together measure it on all their rows.
 
         The ratio of unit ``k`` is the gain in reconstruction R^2 from adding
         it to the first ``k - 1``, so their sum up to ``k`` is the R^2 of the
@@ -165,7 +167,7 @@ class OrderedCodesMixin:
         """
         module = self.net_.module_
         module.n_active.fill_(module.n_components)
-        squared_errors = self._prefix_error_curve(X)
+        squared_errors = processes.mean_over_rows(self._prefix_error_curve(X), X.shape[0])
         # The total variance per sample, as the internal scaling measured it.
         total = self.n_features_in_ * self.scale_**2
         r2 = 1.0 - squared_errors / total

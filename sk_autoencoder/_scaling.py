@@ -9,7 +9,7 @@ from sk_autoencoder._batching import chunk_rows
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def fit_scaling(X):
+def fit_scaling(X, processes=None):
     """Per-feature centre and one global scale for the network's input.
 
     Centring is per feature, as in PCA. Scaling divides every feature by the
@@ -25,6 +25,9 @@ def fit_scaling(X):
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Training data.
+    processes : SingleProcess or ProcessGroup, default=None
+        Processes training one model, each on its rows: the statistics are
+        those of all their rows. None: this process's ``X`` alone.
 
     Returns
     -------
@@ -33,11 +36,14 @@ def fit_scaling(X):
     scale : float
         Root mean per-feature variance, 1.0 for constant data.
     """
+    n_samples = X.shape[0]
     if sp.issparse(X):
         center, variances = mean_variance_axis(X.astype(np.float64), axis=0)
         mean_variance = float(variances.mean())
     else:
         center, mean_variance = _chunked_center_and_mean_variance(X)
+    if processes is not None and processes.world_size > 1:
+        center, mean_variance = _pooled(processes, n_samples, center, mean_variance)
     scale = float(np.sqrt(mean_variance))
     largest = max(scale, float(np.abs(center).max(initial=0.0)))
     if not largest <= _FLOAT32_MAX:
@@ -49,6 +55,16 @@ def fit_scaling(X):
     if scale <= np.finfo(np.float32).tiny:
         scale = 1.0
     return center, scale
+
+
+def _pooled(processes, n_samples, center, mean_variance):
+    """Mean and mean variance of all processes' rows, from each one's (Chan et al.'s update)."""
+    n_total = float(processes.sum(n_samples))
+    pooled_center = processes.sum(center * n_samples) / n_total
+    squared_deviation = mean_variance * n_samples * len(center)
+    # Each process's squared deviations from its own mean, moved to the pooled one.
+    squared_deviation += n_samples * float(np.sum((center - pooled_center) ** 2))
+    return pooled_center, float(processes.sum(squared_deviation)) / (n_total * len(center))
 
 
 def _chunked_center_and_mean_variance(X):
@@ -78,8 +94,13 @@ def _chunked_center_and_mean_variance(X):
     return center, squared_deviation / (n_samples * n_features)
 
 
-def lies_in_unit_interval(X):
-    """Whether every entry of ``X`` lies in [0, 1] (implicit sparse zeros do)."""
+def lies_in_unit_interval(X, processes=None):
+    """Whether every entry of ``X`` lies in [0, 1] (implicit sparse zeros do), on every process."""
+    inside = _lies_in_unit_interval(X)
+    return inside if processes is None else processes.all(inside)
+
+
+def _lies_in_unit_interval(X):
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return True

@@ -1,0 +1,216 @@
+"""Data-parallel training: one model fitted by two processes of a gloo group.
+
+Each process fits the same estimator on its shard of the rows. The tests check
+what the processes must agree on (identical weights and decisions), that the
+statistics are those of all the rows, and that the model is as good as one fit
+in a single process on all of them.
+"""
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+
+from sk_autoencoder import AutoencoderTransformer, VariationalAutoencoderTransformer, load
+
+pytestmark = [
+    pytest.mark.usefixtures("one_torch_thread"),
+    pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available"),
+]
+
+WORLD_SIZE = 2
+WORKER = Path(__file__).with_name("ddp_worker.py")
+EXAMPLE = Path(__file__).parents[1] / "examples" / "distributed" / "train_mnist_ddp.py"
+
+
+def torchrun(*arguments):
+    """Run ``torchrun --standalone --nproc_per_node=2 arguments``; fail the test if it fails."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    return _launch(command + [f"--nproc_per_node={WORLD_SIZE}", *map(str, arguments)])
+
+
+def accelerate_launch(*arguments):
+    """Run ``accelerate launch`` with 2 processes (its torchrun-based launcher, on CPUs too)."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
+    command += [f"--num_processes={WORLD_SIZE}", "--num_machines=1", "--mixed_precision=no"]
+    return _launch(command + ["--dynamo_backend=no", *map(str, arguments)])
+
+
+def _launch(command):
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    finished = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env=environment, check=False
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    return finished.stdout
+
+
+def fit_in_two_processes(estimators, shards, directory, method="fit"):
+    """Each of two gloo processes' fits of ``estimators``, process ``rank`` on ``shards[rank]``.
+
+    The processes are started by torchrun, as a user's training script is.
+    """
+    job = directory / "job.pkl"
+    job.write_bytes(pickle.dumps((estimators, shards, method)))
+    torchrun(WORKER, job, directory)
+    return [
+        pickle.loads((directory / f"rank{rank}.pkl").read_bytes()) for rank in range(WORLD_SIZE)
+    ]
+
+
+def dense(**params):
+    return AutoencoderTransformer(
+        n_components=8, hidden_layer_sizes=(32,), max_iter=30, random_state=0, device="cpu"
+    ).set_params(**params)
+
+
+ESTIMATORS = {
+    "dense": dense(),
+    "ordered": dense(ordered=True, max_iter=5),
+    "variational": VariationalAutoencoderTransformer(
+        n_components=8, hidden_layer_sizes=(32,), max_iter=5, random_state=0, device="cpu"
+    ),
+    "early_stopping": dense(early_stopping=True, n_iter_no_change=2, max_iter=40),
+    # A learning rate that makes the loss non-finite in the first epoch.
+    "diverging": dense(loss="mse", learning_rate_init=1e8, max_iter=5),
+}
+
+
+@pytest.fixture(scope="module")
+def two_process_fits(training_digits, tmp_path_factory):
+    """name -> (rank 0's fit, rank 1's fit) of :data:`ESTIMATORS` on the training digits."""
+    X = training_digits[0] / 16.0
+    shards = [X[rank::WORLD_SIZE] for rank in range(WORLD_SIZE)]
+    rank0, rank1 = fit_in_two_processes(
+        list(ESTIMATORS.values()), shards, tmp_path_factory.mktemp("ddp")
+    )
+    return dict(zip(ESTIMATORS, zip(rank0, rank1, strict=True), strict=True))
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_processes_end_with_identical_models(two_process_fits, name, held_out_digits):
+    first, second = two_process_fits[name]
+    first_state, second_state = first.net_.module_.state_dict(), second.net_.module_.state_dict()
+    for key, tensor in first_state.items():
+        assert torch.equal(tensor, second_state[key]), f"{key} differs between the processes"
+    assert first.n_iter_ == second.n_iter_
+    assert_array_equal(first.loss_curve_, second.loss_curve_)
+    X_new = held_out_digits[0] / 16.0
+    assert_allclose(first.transform(X_new), second.transform(X_new))
+
+
+@pytest.mark.parametrize("name", ["dense", "variational"])
+def test_scaling_and_pca_start_are_those_of_all_rows(two_process_fits, training_digits, name):
+    # Rows of both shards together, in the order of neither: statistics of
+    # all rows do not depend on it.
+    X = training_digits[0] / 16.0
+    single = clone(ESTIMATORS[name]).set_params(max_iter=1).fit(X)
+    fitted, _ = two_process_fits[name]
+    assert_allclose(fitted.mean_, single.mean_, rtol=1e-12, atol=1e-15)
+    assert fitted.scale_ == pytest.approx(single.scale_, rel=1e-12)
+    assert fitted.loss_ == single.loss_
+    buffers = dict(fitted.net_.module_.named_buffers())
+    for key, value in single.net_.module_.named_buffers():
+        if "affine" in key:
+            assert_allclose(buffers[key].numpy(), value.numpy(), atol=1e-8, err_msg=key)
+
+
+def held_out_error(estimator, X):
+    return float(np.mean(np.sum((estimator.inverse_transform(estimator.transform(X)) - X) ** 2, 1)))
+
+
+def test_two_processes_match_a_single_process_fit(
+    two_process_fits, training_digits, held_out_digits
+):
+    X, X_test = training_digits[0] / 16.0, held_out_digits[0] / 16.0
+    single = clone(ESTIMATORS["dense"]).fit(X)
+    fitted, _ = two_process_fits["dense"]
+    pca = PCA(n_components=8).fit(X)
+    pca_error = held_out_error(pca, X_test)
+    assert held_out_error(fitted, X_test) <= 1.05 * held_out_error(single, X_test)
+    assert held_out_error(fitted, X_test) < 0.95 * pca_error
+    # The floor's record is that of both processes' held-out rows.
+    assert fitted.validation_error_ < fitted.pca_validation_error_
+
+
+def test_processes_that_diverge_stop_together_at_their_pca_start(two_process_fits, held_out_digits):
+    X_test = held_out_digits[0] / 16.0
+    for fitted in two_process_fits["diverging"]:
+        assert fitted.n_iter_ <= 1
+        assert fitted.validation_error_ == fitted.pca_validation_error_
+        assert np.all(np.isfinite(fitted.transform(X_test)))
+
+
+def test_ordered_spectrum_is_measured_on_all_rows(two_process_fits):
+    first, second = two_process_fits["ordered"]
+    assert_allclose(first.explained_variance_ratio_, second.explained_variance_ratio_)
+
+
+def test_shards_of_different_sizes_take_the_same_steps(tmp_path, training_digits):
+    # 450 and 750 rows: each process splits its rows into as many batches as
+    # the other, or one would wait forever for the other's gradients.
+    X = training_digits[0] / 16.0
+    (first,), (second,) = fit_in_two_processes([dense(max_iter=3)], [X[:450], X[450:]], tmp_path)
+    for key, tensor in first.net_.module_.state_dict().items():
+        assert torch.equal(tensor, second.net_.module_.state_dict()[key]), key
+    assert first.n_iter_ == second.n_iter_ == 3
+
+
+def test_processes_refuse_shards_of_different_widths(tmp_path, training_digits):
+    X = training_digits[0][:40]
+    fits = fit_in_two_processes([dense(max_iter=1)], [X[:20], X[20:, :-1]], tmp_path)
+    for (error,) in fits:
+        assert isinstance(error, ValueError)
+        assert "different widths: between 63 and 64 features" in str(error)
+
+
+def test_partial_fit_refuses_to_stream_in_a_process_group(tmp_path, training_digits):
+    X = training_digits[0][:40]
+    fits = fit_in_two_processes([dense()], [X[:20], X[20:]], tmp_path, method="partial_fit")
+    for (error,) in fits:
+        assert isinstance(error, ValueError)
+        assert "partial_fit trains in one process" in str(error)
+
+
+@pytest.mark.parametrize("launcher", ["torchrun", "accelerate"])
+def test_example_saves_a_model_that_beats_pca_in_a_plain_process(launcher, tmp_path):
+    sys.path.insert(0, str(EXAMPLE.parents[2]))
+    from benchmarks.datasets import load_mnist10k
+
+    out = tmp_path / "model.safetensors"
+    n_train = 2000
+    arguments = [EXAMPLE, "--out", out, "--device", "cpu", "--max-iter", 5, "--n-train", n_train]
+    if launcher == "torchrun":
+        report = torchrun(*arguments)
+    else:
+        pytest.importorskip("accelerate")
+        report = accelerate_launch(*arguments)
+    assert "2 process(es) on cpu" in report
+    model = load(out, device="cpu")
+    data = load_mnist10k()
+    pca = PCA(n_components=model.n_components_).fit(data.X_train[:n_train])
+    assert held_out_error(model, data.X_test) < 0.95 * held_out_error(pca, data.X_test)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_two_processes_train_one_model_on_cuda(training_digits, tmp_path):
+    # Both processes share one GPU through gloo (NCCL needs a GPU per process):
+    # the CUDA data path of data-parallel training, on any machine with a GPU.
+    X = training_digits[0] / 16.0
+    shards = [X[rank::WORLD_SIZE] for rank in range(WORLD_SIZE)]
+    first, second = fit_in_two_processes([dense(device="cuda")], shards, tmp_path)
+    (first,), (second,) = first, second
+    assert first.device_.type == "cuda"
+    for key, tensor in first.net_.module_.state_dict().items():
+        assert torch.equal(tensor, second.net_.module_.state_dict()[key]), key
+    assert first.validation_error_ < first.pca_validation_error_
