@@ -64,11 +64,15 @@ def squared_error(model, X):
 def main():
     arguments = parse_arguments()
     use_cuda = arguments.device != "cpu" and torch.cuda.is_available()
+    backend = arguments.backend or ("nccl" if use_cuda else "gloo")
+    gpu = None
     if use_cuda:
         # One GPU per process where there are enough: "cuda" then means this
         # process's own. More processes than GPUs share them (gloo only).
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
-    dist.init_process_group(arguments.backend or ("nccl" if use_cuda else "gloo"))
+        gpu = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
+        torch.cuda.set_device(gpu)
+    # NCCL binds the group to this process's GPU; gloo needs no device.
+    dist.init_process_group(backend, device_id=gpu if backend == "nccl" else None)
     rank, world_size = dist.get_rank(), dist.get_world_size()
     torch.set_num_threads(arguments.threads)
 
