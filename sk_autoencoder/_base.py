@@ -384,10 +384,8 @@ class BaseAutoencoder(
         """After a fit: keep the best state only if it beats PCA on the held-out rows."""
         keep = beats_baseline(guard.best_scores_, guard.initial_scores_, processes)
         guard.finish(self.net_, keep_best=keep)
-        n_rows = len(guard.best_scores_)
-        pca_error = processes.mean_over_rows(-np.mean(guard.initial_scores_), n_rows)
-        error = processes.mean_over_rows(-np.mean(guard.best_scores_), n_rows)
-        self.pca_validation_error_, self.validation_error_ = float(pca_error), float(error)
+        self.pca_validation_error_ = guard.validation_loss(guard.initial_scores_)
+        self.validation_error_ = guard.validation_loss(guard.best_scores_)
 
     def _use_network_if_it_beats_pca(self, guard, X, valid_positions):
         """After a streaming step: use the network only if it beats the stream's PCA."""

@@ -86,8 +86,8 @@ class ValidationGuard(EarlyStopping):
     def _scores(self, net):
         return score_rows(net.module_, self.X_valid_, self.device, self.positions_)
 
-    def _validation_loss(self, scores):
-        # Over every process's held-out rows, so all take the same decisions.
+    def validation_loss(self, scores):
+        """Mean negative score over every process's held-out rows, so all decide alike."""
         return -float(self.processes.mean_over_rows(np.mean(scores), len(scores)))
 
     def on_train_begin(self, net, **kwargs):
@@ -98,14 +98,14 @@ class ValidationGuard(EarlyStopping):
         self.initial_scores_ = self._scores(net)
         self.initial_state_ = copy.deepcopy(net.module_.state_dict())
         # Epoch 0: the starting state is the best so far.
-        self.dynamic_threshold_ = self._validation_loss(self.initial_scores_)
+        self.dynamic_threshold_ = self.validation_loss(self.initial_scores_)
         self.best_model_weights_ = self.initial_state_
         self.best_epoch_ = len(net.history)
 
     def on_epoch_end(self, net, **kwargs):
         if not self.active_:
             return
-        net.history.record("valid_loss", self._validation_loss(self._scores(net)))
+        net.history.record("valid_loss", self.validation_loss(self._scores(net)))
         super().on_epoch_end(net, **kwargs)
 
     def on_train_end(self, net, **kwargs):

@@ -99,12 +99,23 @@ class PCAStatistics:
     @classmethod
     def from_pca(cls, pca, n_components):
         """From a PCA or IncrementalPCA fitted on scaled rows, padded to ``n_components``."""
-        n_pca, n_features = pca.components_.shape
-        components = np.zeros((n_components, n_features))
-        variance = np.zeros(n_components)
-        components[:n_pca] = pca.components_
-        variance[:n_pca] = pca.explained_variance_
-        return cls(components, variance, float(pca.noise_variance_), pca.mean_)
+        return cls.padded(
+            pca.components_,
+            pca.explained_variance_,
+            float(pca.noise_variance_),
+            pca.mean_,
+            n_components,
+        )
+
+    @classmethod
+    def padded(cls, components, explained_variance, likelihood_variance, offset, n_components):
+        """From PCA's components and their variances, padded with zeros to ``n_components``."""
+        n_pca, n_features = components.shape
+        padded_components = np.zeros((n_components, n_features))
+        padded_variance = np.zeros(n_components)
+        padded_components[:n_pca] = components
+        padded_variance[:n_pca] = explained_variance
+        return cls(padded_components, padded_variance, likelihood_variance, offset)
 
 
 def _scaled(X, center, scale):
@@ -193,12 +204,9 @@ def _pooled_pca_statistics(X, n_components, center, scale, processes):
     n_pca = min(n_components, n_total, n_features)
     rank = min(n_total, n_features)
     likelihood_variance = float(variance[n_pca:rank].mean()) if n_pca < rank else 0.0
-    padded_components = np.zeros((n_components, n_features))
-    padded_variance = np.zeros(n_components)
-    padded_components[:n_pca] = components[:n_pca]
-    padded_variance[:n_pca] = variance[:n_pca]
-    return PCAStatistics(
-        padded_components, padded_variance, likelihood_variance, np.zeros(n_features)
+    offset = np.zeros(n_features)
+    return PCAStatistics.padded(
+        components[:n_pca], variance[:n_pca], likelihood_variance, offset, n_components
     )
 
 
