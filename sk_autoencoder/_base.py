@@ -397,8 +397,8 @@ class BaseAutoencoder(
         pca_scores = score_rows(module, X, self.device_, valid_positions)
         keep = beats_baseline(network_scores, pca_scores)
         module.use_network(keep)
-        self.pca_validation_error_ = -float(np.mean(pca_scores))
-        self.validation_error_ = -float(np.mean(network_scores if keep else pca_scores))
+        self.pca_validation_error_ = guard.validation_loss(pca_scores)
+        self.validation_error_ = guard.validation_loss(network_scores if keep else pca_scores)
 
     def _n_components(self, n_features):
         """Width of the code the network learns: ``n_components``, or every feature for None."""
