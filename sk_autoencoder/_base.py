@@ -27,6 +27,7 @@ from sk_autoencoder._devices import resolve_device, seeded_torch
 from sk_autoencoder._distributed import (
     SingleProcess,
     check_shards,
+    checked_on_every_process,
     data_parallel,
     training_processes,
 )
@@ -177,8 +178,8 @@ class BaseAutoencoder(
         self : object
             The fitted estimator.
         """
-        X = self._validate_training_data(X, reset=True)
         processes = training_processes()
+        X = checked_on_every_process(processes, self._validate_training_data, X, reset=True)
         self._initialize(X, streaming=False, processes=processes)
         self._train(X, epochs=self.max_iter, streaming=False, processes=processes)
         return self

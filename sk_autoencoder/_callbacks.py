@@ -152,8 +152,10 @@ class DivergenceGuard(Callback):
         if self.processes.world_size > 1 and self.processes.any(self.diverged_):
             # Processes training together stop at the end of the epoch in
             # which any of them diverged: a stop inside it would leave the
-            # others waiting for its gradients.
+            # others waiting for its gradients. That epoch did not finish,
+            # as in one process: its loss is not recorded.
             self.diverged_ = True
+            net.history[-1].pop("train_loss", None)
             raise KeyboardInterrupt
         loss = net.history[-1, self.monitor]
         if not (self.keep_best and loss < self.best_loss_):

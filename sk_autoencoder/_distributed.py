@@ -151,6 +151,28 @@ def check_shards(processes, shape):
         )
 
 
+def checked_on_every_process(processes, check, *args, **kwargs):
+    """``check(*args, **kwargs)``, raising on every process if it raises on any.
+
+    A process that rejects its shard (a NaN, too many components) would
+    otherwise leave the others waiting for it in their next collective, for
+    ever where the launch script catches the error. The process that failed
+    raises its own error; the others raise a ``ValueError`` naming it.
+    """
+    try:
+        result = check(*args, **kwargs)
+    except Exception:
+        processes.max(processes.rank + 1)
+        raise
+    failed_rank = int(processes.max(0)) - 1
+    if failed_rank >= 0:
+        raise ValueError(
+            f"The process of rank {failed_rank} rejected its shard of the rows, so no "
+            "process of the group trains; its error says why."
+        )
+    return result
+
+
 def equal_batch_count(processes, n_rows, batch_size):
     """Batches per epoch, the same on every process, for a step of about ``batch_size`` rows.
 

@@ -19,6 +19,8 @@ import torch.distributed as dist
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.decomposition import PCA
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
 
 from sk_autoencoder import AutoencoderTransformer, VariationalAutoencoderTransformer, load
 
@@ -145,7 +147,8 @@ def test_two_processes_match_a_single_process_fit(
 def test_processes_that_diverge_stop_together_at_their_pca_start(two_process_fits, held_out_digits):
     X_test = held_out_digits[0] / 16.0
     for fitted in two_process_fits["diverging"]:
-        assert fitted.n_iter_ <= 1
+        # As in one process, the epoch that diverged is not counted.
+        assert fitted.n_iter_ == 0 and fitted.loss_curve_ == []
         assert fitted.validation_error_ == fitted.pca_validation_error_
         assert np.all(np.isfinite(fitted.transform(X_test)))
 
@@ -171,6 +174,23 @@ def test_processes_refuse_shards_of_different_widths(tmp_path, training_digits):
     for (error,) in fits:
         assert isinstance(error, ValueError)
         assert "different widths: between 63 and 64 features" in str(error)
+
+
+def test_a_shard_one_process_rejects_fails_the_fit_on_every_process(tmp_path, training_digits):
+    # Left alone, the process with clean rows would wait for the other in its
+    # first collective, and pair the rest with the other's next fit.
+    X = training_digits[0][:40].copy()
+    X[3, 5] = np.nan
+    imputed = make_pipeline(SimpleImputer(), dense(max_iter=2))
+    fits = fit_in_two_processes([dense(max_iter=2), imputed], [X[:20], X[20:]], tmp_path)
+    (first_error, first_pipeline), (second_error, second_pipeline) = fits
+    assert isinstance(first_error, ValueError) and "NaN" in str(first_error)
+    assert isinstance(second_error, ValueError)
+    assert "rank 0 rejected its shard" in str(second_error)
+    # The group is still in step: the next fit trains one model on both shards.
+    first, second = first_pipeline[-1], second_pipeline[-1]
+    for key, tensor in first.net_.module_.state_dict().items():
+        assert torch.equal(tensor, second.net_.module_.state_dict()[key]), key
 
 
 def test_partial_fit_refuses_to_stream_in_a_process_group(tmp_path, training_digits):
