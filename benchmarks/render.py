@@ -1,12 +1,15 @@
 """The committed benchmark results as tables: one renderer for the README and the docs.
 
-The ``results.json`` of three runs is committed in ``benchmarks/results/``, copied
+The ``results.json`` of each run is committed in ``benchmarks/results/``, copied
 there from the run's ``--out`` (``COMMITTED_RUNS``):
 
 - ``images.json``: ``python -m benchmarks``, the default run;
 - ``quick.json``: ``python -m benchmarks --quick``, the README's first command;
-- ``tabular.json``: ``python -m benchmarks --suite tabular``.
-- ``tabular_holdout.json``: ``python -m benchmarks --suite tabular --tables holdout``.
+- ``tabular.json``: ``python -m benchmarks --suite tabular``;
+- ``tabular_holdout.json``: ``python -m benchmarks --suite tabular --tables holdout``;
+- ``tabular_seed1.json`` ... ``tabular_holdout_seed2.json``: the two tabular runs again
+  with ``--seed 1`` and ``--seed 2`` (``SEED_RUNS``), whose summaries the
+  ``tabular_seeds`` section sets beside the seed-0 runs'.
 
 ``python -m benchmarks.render`` rewrites each section of the README between
 ``<!-- results:NAME:begin -->`` and ``<!-- results:NAME:end -->`` (NAME among
@@ -83,7 +86,25 @@ COMMITTED_RUNS = {
         ),
     )
 }
-SECTIONS = ("durations", *COMMITTED_RUNS)
+# The list of tables (``--tables``) each tabular run ran.
+TABULAR_RUN_TABLES = {"tabular": "development", "tabular_holdout": "holdout"}
+# The tabular runs again with other seeds. The seed draws, among the rest, which
+# tenth of the training rows the PCA floor holds out; on small tables that draw can
+# decide whether a network is kept, so a summary of one seed is one draw.
+OTHER_SEEDS = (1, 2)
+SEED_RUNS = {
+    name: [
+        CommittedRun(
+            f"{name}_seed{seed}",
+            f"{name}_seed{seed}.json",
+            f"{COMMITTED_RUNS[name].command} --seed {seed}",
+            f"{COMMITTED_RUNS[name].label}, seed {seed}",
+        )
+        for seed in OTHER_SEEDS
+    ]
+    for name in TABULAR_RUN_TABLES
+}
+SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds")
 
 # The images suite's data set whose table stands open; the others' are folded.
 HEADLINE_DATASET = "mnist10k"
@@ -367,6 +388,52 @@ def tabular_lines(content, run, fmt) -> list[str]:
     return lines + fmt.folded(f"Every configuration: {_count(len(rows), 'row')}", table)
 
 
+SEED_COLUMNS = {
+    "tables": ("tables", str),
+    "seed": ("seed", str),
+    **{field: column for field, column in SUMMARY_COLUMNS.items() if field != "slowest"},
+}
+
+
+def _seed_runs():
+    """``(tables, run)`` of each tabular run and then of its other seeds."""
+    for name, others in SEED_RUNS.items():
+        for run in (COMMITTED_RUNS[name], *others):
+            yield TABULAR_RUN_TABLES[name], run
+
+
+def seed_runs_paths(results_dir) -> list[Path]:
+    """The files of the ``tabular_seeds`` section: each tabular run, then its other seeds."""
+    return [Path(results_dir) / run.file for _, run in _seed_runs()]
+
+
+def tabular_seeds_lines(results_dir, fmt) -> list[str]:
+    """The tabular runs' summaries, one row per list of tables, seed and protocol."""
+    rows, missing = [], []
+    for tables, run in _seed_runs():
+        path = Path(results_dir) / run.file
+        content = load_results(path)
+        if content is None:
+            missing.append(fmt.code(display_path(path)))
+            continue
+        seed = (content.get("settings") or {}).get("seed")
+        for row in summary_rows(content.get("summary") or []):
+            rows.append({"tables": tables, "seed": seed, **row})
+    seeds = ", ".join(str(seed) for seed in (0, *OTHER_SEEDS))
+    lines = [
+        f"**The tabular suite with seeds {seeds}** ({fmt.code('--seed')}, the methods' "
+        f"{fmt.code('random_state')}, which draws the networks' start, their batches and "
+        "the tenth of the training rows that the PCA floor holds out; tables, splits and "
+        "PCA stay the same): each run's summary. Seed 0 is the runs above.",
+        "",
+    ]
+    if missing:
+        lines += [f"Not committed yet: {', '.join(missing)}.", ""]
+    if not rows:
+        return lines
+    return lines + _table(rows, SEED_COLUMNS, ("tables", *SUMMARY_TEXT_FIELDS), fmt)
+
+
 # ---------------------------------------------------------------------------
 # Sections and the README
 # ---------------------------------------------------------------------------
@@ -392,6 +459,8 @@ def section_lines(name, results_dir=RESULTS_DIR, fmt=None) -> list[str]:
     fmt = Markdown() if fmt is None else fmt
     if name == "durations":
         return durations_lines(results_dir, fmt)
+    if name == "tabular_seeds":
+        return tabular_seeds_lines(results_dir, fmt)
     return run_lines(COMMITTED_RUNS[name], results_dir, fmt)
 
 

@@ -532,6 +532,50 @@ def test_render_tabular_shows_the_summary_and_every_configuration(tmp_path):
     assert "2 joblib workers" in render.duration_text(content["settings"])
 
 
+def _write_tabular_results(path, tables, seed, ae_error):
+    records = [_tabular_record("scaled", "PCA", 5.0, -10.0)]
+    records.append(_tabular_record("scaled", "AE", ae_error, None))
+    tabular.add_comparisons(records)
+    argv = ["--suite", "tabular", "--tables", tables, "--seed", str(seed)]
+    settings = _settings(argv, 30.0, suite="tabular", tables=tables, seed=seed)
+    write_json(records, path, settings, summary=tabular.summarize(records))
+
+
+def test_render_tabular_seeds_sets_each_seed_summary_beside_the_others(tmp_path):
+    for seed, ae_error in [(0, 5.5), (1, 4.0), (2, 4.5)]:
+        suffix = f"_seed{seed}" if seed else ""
+        _write_tabular_results(tmp_path / f"tabular{suffix}.json", "development", seed, ae_error)
+    # Each run's list is the one its file is named after.
+    _write_tabular_results(tmp_path / "tabular_holdout.json", "selected", 0, 6.0)
+
+    lines = render.section_lines("tabular_seeds", tmp_path)
+
+    rows = _markdown_rows(lines)
+    # tables, seed, protocol, AE worse than PCA, median AE/PCA: one row per run and protocol
+    assert [row[:5] for row in rows] == [
+        ["development", "0", "scaled", "1/1", "1.100"],
+        ["development", "1", "scaled", "0/1", "0.800"],
+        ["development", "2", "scaled", "0/1", "0.900"],
+        ["holdout", "0", "scaled", "1/1", "1.200"],
+    ]
+    missing = "`" + "`, `".join(str(tmp_path / f"tabular_holdout_seed{s}.json") for s in (1, 2))
+    assert f"Not committed yet: {missing}`." in lines
+
+
+@pytest.mark.parametrize("run", [run for runs in render.SEED_RUNS.values() for run in runs])
+def test_committed_seed_results_are_the_runs_they_are_named_after(run):
+    path = render.RESULTS_DIR / run.file
+    assert path.exists(), f"python -m benchmarks.render renders {run.file}; commit it"
+    settings = json.loads(path.read_text())["settings"]
+    base_name, seed = run.name.rsplit("_seed", 1)
+    base_settings = json.loads((render.RESULTS_DIR / f"{base_name}.json").read_text())["settings"]
+    assert settings["seed"] == int(seed) != base_settings["seed"]
+    assert settings["tables"] == render.TABULAR_RUN_TABLES[base_name]
+    # The same tables, methods and protocols as the seed-0 run beside it.
+    for key in ("suite", "datasets", "methods", "protocols", "quick"):
+        assert settings[key] == base_settings[key], key
+
+
 def test_render_readme_rewrites_only_between_markers_and_check_fails_on_drift(tmp_path, capsys):
     results_dir = tmp_path / "results"
     results_dir.mkdir()

@@ -1,8 +1,9 @@
 """Sphinx extension: ``.. benchmark-results:: NAME`` renders committed benchmark results.
 
-NAME is a section of ``benchmarks.render``: ``images``, ``quick`` and ``tabular``
-(a committed run's results file) or ``durations`` (how long each run took). The
-files are looked up in ``benchmark_results_dir`` (``benchmarks/results/`` by
+NAME is a section of ``benchmarks.render``: ``images``, ``quick``, ``tabular`` and
+``tabular_holdout`` (a committed run's results file), ``tabular_seeds`` (the
+tabular runs' summaries with other seeds) or ``durations`` (how long each run
+took). The files are looked up in ``benchmark_results_dir`` (``benchmarks/results/`` by
 default) and rendered by :mod:`benchmark_tables`, through the renderer of the
 README's tables. An absent file gives a line saying so, never a failed build, and
 the page is rebuilt when a file appears or changes.

@@ -133,8 +133,16 @@ def _relative(path, repo_root):
 
 def results_paths(name, results_dir):
     """The files the section ``name`` (one of ``render.SECTIONS``) renders."""
+    if name == "tabular_seeds":
+        return render.seed_runs_paths(results_dir)
     runs = render.COMMITTED_RUNS.values() if name == "durations" else [render.COMMITTED_RUNS[name]]
     return [Path(results_dir) / run.file for run in runs]
+
+
+def _seed_files_provenance(results_dir, repo_root):
+    """One provenance line per committed file of the ``tabular_seeds`` section."""
+    paths = [path for path in render.seed_runs_paths(results_dir) if path.exists()]
+    return [f"- {provenance(path, repo_root)}" for path in paths]
 
 
 def results_lines(name, results_dir, repo_root):
@@ -145,6 +153,8 @@ def results_lines(name, results_dir, repo_root):
     if name not in render.SECTIONS:
         raise KeyError(f"{name!r} is none of {', '.join(render.SECTIONS)}")
     lines = render.section_lines(name, results_dir, ReST())
+    if name == "tabular_seeds":
+        return [*_seed_files_provenance(results_dir, repo_root), "", *lines]
     if name == "durations":
         return lines
     [path] = results_paths(name, results_dir)
