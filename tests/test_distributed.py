@@ -75,6 +75,13 @@ def dense(**params):
     ).set_params(**params)
 
 
+def assert_identical_weights(first, second):
+    """The two processes' fitted estimators hold the same weights and buffers, bit for bit."""
+    first_state, second_state = first.net_.module_.state_dict(), second.net_.module_.state_dict()
+    for key, tensor in first_state.items():
+        assert torch.equal(tensor, second_state[key]), f"{key} differs between the processes"
+
+
 ESTIMATORS = {
     "dense": dense(),
     "ordered": dense(ordered=True, max_iter=5),
@@ -101,9 +108,7 @@ def two_process_fits(training_digits, tmp_path_factory):
 @pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_processes_end_with_identical_models(two_process_fits, name, held_out_digits):
     first, second = two_process_fits[name]
-    first_state, second_state = first.net_.module_.state_dict(), second.net_.module_.state_dict()
-    for key, tensor in first_state.items():
-        assert torch.equal(tensor, second_state[key]), f"{key} differs between the processes"
+    assert_identical_weights(first, second)
     assert first.n_iter_ == second.n_iter_
     assert_array_equal(first.loss_curve_, second.loss_curve_)
     X_new = held_out_digits[0] / 16.0
@@ -163,8 +168,7 @@ def test_shards_of_different_sizes_take_the_same_steps(tmp_path, training_digits
     # the other, or one would wait forever for the other's gradients.
     X = training_digits[0] / 16.0
     (first,), (second,) = fit_in_two_processes([dense(max_iter=3)], [X[:450], X[450:]], tmp_path)
-    for key, tensor in first.net_.module_.state_dict().items():
-        assert torch.equal(tensor, second.net_.module_.state_dict()[key]), key
+    assert_identical_weights(first, second)
     assert first.n_iter_ == second.n_iter_ == 3
 
 
@@ -189,8 +193,7 @@ def test_a_shard_one_process_rejects_fails_the_fit_on_every_process(tmp_path, tr
     assert "rank 0 rejected its shard" in str(second_error)
     # The group is still in step: the next fit trains one model on both shards.
     first, second = first_pipeline[-1], second_pipeline[-1]
-    for key, tensor in first.net_.module_.state_dict().items():
-        assert torch.equal(tensor, second.net_.module_.state_dict()[key]), key
+    assert_identical_weights(first, second)
 
 
 def test_partial_fit_refuses_to_stream_in_a_process_group(tmp_path, training_digits):
@@ -231,6 +234,5 @@ def test_two_processes_train_one_model_on_cuda(training_digits, tmp_path):
     first, second = fit_in_two_processes([dense(device="cuda")], shards, tmp_path)
     (first,), (second,) = first, second
     assert first.device_.type == "cuda"
-    for key, tensor in first.net_.module_.state_dict().items():
-        assert torch.equal(tensor, second.net_.module_.state_dict()[key]), key
+    assert_identical_weights(first, second)
     assert first.validation_error_ < first.pca_validation_error_
