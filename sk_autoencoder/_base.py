@@ -22,13 +22,15 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sk_autoencoder._batching import TrainRows
+from sk_autoencoder._batching import TrainRows, rounds_of, scaled_tensor
+from sk_autoencoder._budget import MAX_EPOCHS, plan_training
 from sk_autoencoder._devices import resolve_device, seeded_torch
 from sk_autoencoder._distributed import (
     SingleProcess,
     check_shards,
     checked_on_every_process,
     data_parallel,
+    equal_batch_count,
     training_processes,
 )
 from sk_autoencoder._floor import (
@@ -36,12 +38,14 @@ from sk_autoencoder._floor import (
     aligned_signs,
     beats_baseline,
     pca_statistics,
+    scored_rows,
     update_incremental_pca,
     validation_split,
 )
-from sk_autoencoder._inference import map_rows, score_rows
+from sk_autoencoder._inference import map_rows, score_scaled
 from sk_autoencoder._net import AutoencoderNet, build_net
 from sk_autoencoder._scaling import fit_scaling, lies_in_unit_interval
+from sk_autoencoder._threads import threads_for_free_cores
 
 # ``batch_size="auto"``: see :func:`auto_batch_size`.
 AUTO_STEPS_PER_EPOCH = 20
@@ -102,7 +106,7 @@ class BaseAutoencoder(
         "loss": [StrOptions({"auto", "mse", "bce"})],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -117,6 +121,8 @@ class BaseAutoencoder(
     # The skorch net class and the optimizer training uses (see build_net).
     _net_class = AutoencoderNet
     _optimizer = torch.optim.Adam
+    # Passes over small data that ``max_iter="auto"`` trains at the most.
+    _budget_epochs = MAX_EPOCHS
 
     @abstractmethod
     def _build_module(self, n_features, center, scale, loss):
@@ -181,7 +187,7 @@ class BaseAutoencoder(
         processes = training_processes()
         X = checked_on_every_process(processes, self._validate_training_data, X, reset=True)
         self._initialize(X, streaming=False, processes=processes)
-        self._train(X, epochs=self.max_iter, streaming=False, processes=processes)
+        self._train(X, streaming=False, processes=processes)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -220,7 +226,7 @@ class BaseAutoencoder(
             # Started by partial_fit: the PCA follows the stream. After fit,
             # the network keeps the PCA of the data it was fitted on.
             self._follow_incremental_pca(X)
-        self._train(X, epochs=1, streaming=True, processes=SingleProcess())
+        self._train(X, streaming=True, processes=SingleProcess())
         return self
 
     def _validate_training_data(self, X, reset):
@@ -271,6 +277,8 @@ class BaseAutoencoder(
         if self.early_stopping:
             self.validation_loss_curve_ = []
         self.n_iter_ = 0
+        # Without a floor the network is always used; the floor may decide otherwise.
+        self.network_kept_ = True
         vars(self).pop("incremental_pca_", None)
         if not self._starts_as_pca():
             return
@@ -332,16 +340,16 @@ class BaseAutoencoder(
     def _callback(self, name):
         return dict(self.net_.callbacks_).get(name)
 
-    def _train(self, X, epochs, streaming, processes):
-        """Run ``epochs`` epochs and record the losses of those that finished.
+    def _train(self, X, streaming, processes):
+        """Train as :func:`~sk_autoencoder._budget.plan_training` plans; record what finished.
 
         With held-out rows (the PCA floor, or ``early_stopping``), the net
-        trains on the other rows only; a fit keeps the best validated state,
-        and falls back to its PCA start unless the network beats it on the
-        held-out rows; a streaming step uses the network only where it beats
-        the stream's PCA on the chunk's held-out rows. ``processes`` train
-        the model together, each on its ``X``, and decide on all their
-        held-out rows.
+        trains on the other rows only and scores the held-out ones after
+        every round; a fit keeps the best state, and falls back to its PCA
+        start unless the network beats it on the held-out rows; a streaming
+        step uses the network only where it beats the stream's PCA on the
+        chunk's held-out rows. ``processes`` train the model together, each
+        on its ``X``, and decide on all their held-out rows.
         """
         n_epochs_before = len(self.net_.history)
         split = None
@@ -351,20 +359,30 @@ class BaseAutoencoder(
             split = validation_split(X.shape[0], self.validation_fraction, self._seed)
         guard = self._callback("validation")
         self.net_.train_split = None if split is None else TrainRows(split[0])
-        if guard is not None:
-            guard.watch(X if split else None, split[1] if split else None)
+        X_valid = None
+        if split is not None:
+            scored, halves = scored_rows(split[1], self._seed)
+            X_valid = scaled_tensor(X[scored], self._center(), self.scale_, self.device_)
+            guard.watch(X_valid, halves)
+        elif guard is not None:
+            guard.watch(None)
         if streaming and self._starts_as_pca():
             # Validate the network itself; the switch is decided after the step.
             self.net_.module_.use_network(True)
-        self._callback("learning_rate").plan(None if streaming else epochs)
+        n_training_rows = X.shape[0] if split is None else len(split[0])
+        plan = self._plan_training(n_training_rows, streaming, processes)
+        self._callback("learning_rate").plan(plan.n_rounds if plan.anneal else None)
+        if self._callback("progress") is not None:
+            self._callback("progress").plan(plan.n_rounds)
         # Each call draws fresh shuffles and noise, reproducibly: the seed
         # depends on how far training has gone.
-        n_training_rows = X.shape[0] if split is None else len(split[0])
         with (
             data_parallel(self.net_, processes, n_training_rows),
+            rounds_of(self.net_, plan.batches_per_round),
             seeded_torch(self._seed + n_epochs_before, self.device_),
+            threads_for_free_cores(self.device_),
         ):
-            self.net_.partial_fit(X, epochs=epochs)
+            self.net_.partial_fit(X, epochs=plan.n_rounds)
         # The split's row positions grow with the data: a fitted net keeps none.
         self.net_.train_split = None
         finished = [row for row in self.net_.history[n_epochs_before:] if "train_loss" in row]
@@ -374,32 +392,72 @@ class BaseAutoencoder(
         self.n_iter_ += len(finished)
         if split is not None and self._starts_as_pca():
             if streaming:
-                self._use_network_if_it_beats_pca(guard, X, split[1])
+                self._use_network_if_it_beats_pca(guard, X_valid, processes)
             else:
                 self._keep_network_if_it_beats_pca(guard, processes)
+            self._say_what_the_floor_kept()
         elif split is not None:
             guard.finish(self.net_, keep_best=True)
         self._after_training(X, processes)
 
+    def _plan_training(self, n_training_rows, streaming, processes):
+        """The rounds of this training call (see :mod:`~sk_autoencoder._budget`)."""
+        batch_size = self.net_.batch_size
+        if processes.world_size > 1:
+            steps_per_pass = equal_batch_count(processes, n_training_rows, batch_size)
+        else:
+            steps_per_pass = -(-n_training_rows // batch_size)
+        return plan_training(
+            self.max_iter,
+            steps_per_pass=steps_per_pass,
+            rows_per_step=batch_size * processes.world_size,
+            max_epochs=self._budget_epochs,
+            streaming=streaming,
+        )
+
     def _keep_network_if_it_beats_pca(self, guard, processes):
-        """After a fit: keep the best state only if it beats PCA on the held-out rows."""
-        keep = beats_baseline(guard.best_scores_, guard.initial_scores_, processes)
+        """After a fit: keep the best state only if it beats PCA on held-out rows.
+
+        The rows are judged as of the rounds that the other half of them
+        chose (the guard's ``cross_scores_``), so that the choice of the best
+        of many rounds does not judge itself.
+        """
+        judged = guard.cross_scores_ if guard.cross_scores_ is not None else guard.best_scores_
+        improved = guard.best_epoch_ > guard.initial_epoch_
+        keep = improved and beats_baseline(judged, guard.initial_scores_, processes)
         guard.finish(self.net_, keep_best=keep)
+        self.network_kept_ = bool(keep)
         self.pca_validation_error_ = guard.validation_loss(guard.initial_scores_)
         self.validation_error_ = guard.validation_loss(guard.best_scores_)
 
-    def _use_network_if_it_beats_pca(self, guard, X, valid_positions):
+    def _use_network_if_it_beats_pca(self, guard, X_valid, processes):
         """After a streaming step: use the network only if it beats the stream's PCA."""
         guard.finish(self.net_, keep_best=True)
         # The guard scored the kept state with the network on.
         network_scores = guard.best_scores_
         module = self.net_.module_
         module.use_network(False)
-        pca_scores = score_rows(module, X, self.device_, valid_positions)
-        keep = beats_baseline(network_scores, pca_scores)
+        pca_scores = score_scaled(module, X_valid)
+        keep = beats_baseline(network_scores, pca_scores, processes)
         module.use_network(keep)
+        self.network_kept_ = bool(keep)
         self.pca_validation_error_ = guard.validation_loss(pca_scores)
         self.validation_error_ = guard.validation_loss(network_scores if keep else pca_scores)
+
+    def _say_what_the_floor_kept(self):
+        if not self.verbose:
+            return
+        errors = (
+            f"held-out error {self.validation_error_:.6g} per row, PCA's "
+            f"{self.pca_validation_error_:.6g}"
+        )
+        if self.network_kept_:
+            print(f"{type(self).__name__}: kept the network ({errors}).")
+        else:
+            print(
+                f"{type(self).__name__}: returned PCA; the network did not beat it on "
+                f"the held-out rows ({errors})."
+            )
 
     def _n_components(self, n_features):
         """Width of the code the network learns: ``n_components``, or every feature for None."""
@@ -416,7 +474,10 @@ class BaseAutoencoder(
 
     def _map_rows(self, method_name, X, n_outputs):
         """Apply ``module.<method_name>`` to ``X`` batch by batch."""
-        return map_rows(self.net_.module_, method_name, X, n_outputs=n_outputs, device=self.device_)
+        with threads_for_free_cores(self.device_):
+            return map_rows(
+                self.net_.module_, method_name, X, n_outputs=n_outputs, device=self.device_
+            )
 
     def transform(self, X):
         """Encode ``X`` into codes of ``n_components`` values.

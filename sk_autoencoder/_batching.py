@@ -7,8 +7,10 @@ an index into it. Sparse matrices and memory-mapped arrays stay where they are
 and are densified one batch at a time.
 """
 
+import collections
 import copy
 import mmap
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -65,6 +67,11 @@ def scaled_rows(X, center, scale):
     return scaled
 
 
+def scaled_tensor(X, center, scale, device):
+    """The rows of ``X`` scaled to the network's units, as one float32 tensor on ``device``."""
+    return rows_to_tensor(scaled_rows(X, center, scale), device)
+
+
 class RowDataset:
     """The rows of ``X``, served a batch at a time; skorch's ``dataset``.
 
@@ -92,17 +99,26 @@ class RowDataset:
         self.scale = float(scale)
         self.indices = None
         self._tensor = None
+        # The batches of the pass under way, for rounds shorter than a pass
+        # (BatchIterator's ``max_batches``).
+        self.pending_batches = collections.deque()
         if not (sp.issparse(X) or is_memory_mapped(X)):
-            self._tensor = rows_to_tensor(scaled_rows(X, self.center, self.scale), device)
+            self._tensor = scaled_tensor(X, self.center, self.scale, device)
 
     def __len__(self):
         return self.X.shape[0] if self.indices is None else len(self.indices)
 
+    @property
+    def index_device(self):
+        """Where row positions are drawn: with the rows on a device, there too."""
+        return torch.device("cpu") if self._tensor is None else self._tensor.device
+
     def subset(self, positions):
         """The rows at ``positions`` (of this dataset), sharing storage."""
         child = copy.copy(self)
-        positions = torch.as_tensor(positions, dtype=torch.long)
+        positions = torch.as_tensor(positions, dtype=torch.long, device=self.index_device)
         child.indices = positions if self.indices is None else self.indices[positions]
+        child.pending_batches = collections.deque()
         return child
 
     def rows(self, positions):
@@ -110,7 +126,7 @@ class RowDataset:
         if self.indices is not None:
             positions = self.indices[positions]
         if self._tensor is not None:
-            return self._tensor[positions.to(self._tensor.device)]
+            return self._tensor[positions]
         # Sorted indices read memory-mapped files and CSR rows in order; the
         # order of rows inside a batch does not matter to a mean loss.
         sorted_positions = np.sort(positions.numpy())
@@ -135,29 +151,73 @@ class BatchIterator:
         Split the rows into this many batches of nearly equal size instead:
         processes training one model on shards of different sizes then take
         the same number of steps.
+    max_batches : int, default=None
+        Serve at most this many batches per iteration, a *round* of training
+        between two validations: the next iteration goes on with the same
+        shuffled pass, and a new pass starts where one ends. None: one whole
+        pass per iteration (an epoch).
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, n_batches=None):
+    def __init__(self, dataset, batch_size, shuffle=False, n_batches=None, max_batches=None):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.n_batches = n_batches
+        self.max_batches = max_batches
 
-    def __len__(self):
+    def batches_per_pass(self):
         if self.n_batches is not None:
             return self.n_batches
         return -(-len(self.dataset) // self.batch_size)
 
-    def __iter__(self):
+    def __len__(self):
+        if self.max_batches is None:
+            return self.batches_per_pass()
+        # A round may end in the pass after the one it started in.
+        return self.max_batches
+
+    def _one_pass(self):
         n_samples = len(self.dataset)
-        order = torch.randperm(n_samples) if self.shuffle else torch.arange(n_samples)
-        if self.n_batches is not None:
-            batches = torch.tensor_split(order, self.n_batches)
+        # Drawn where the rows are, so that a batch on a GPU needs nothing
+        # from the host; on the CPU, from the same generator as ever.
+        device = self.dataset.index_device
+        if self.shuffle:
+            order = torch.randperm(n_samples, device=device)
         else:
-            batches = torch.split(order, self.batch_size)
-        for positions in batches:
+            order = torch.arange(n_samples, device=device)
+        if self.n_batches is not None:
+            return list(torch.tensor_split(order, self.n_batches))
+        return list(torch.split(order, self.batch_size))
+
+    def _round(self):
+        """Row positions of each batch of the next round."""
+        if self.max_batches is None:
+            return self._one_pass()
+        pending = self.dataset.pending_batches
+        batches = []
+        while len(batches) < len(self):
+            if not pending:
+                pending.extend(self._one_pass())
+            batches.append(pending.popleft())
+        return batches
+
+    def __iter__(self):
+        for positions in self._round():
             X_batch = self.dataset.rows(positions)
             yield X_batch, X_batch
+
+
+@contextmanager
+def rounds_of(net, batches_per_round):
+    """Inside, ``net`` trains in rounds of ``batches_per_round`` steps (None: whole passes)."""
+    if batches_per_round is None:
+        yield
+        return
+    net.iterator_train__max_batches = batches_per_round
+    try:
+        yield
+    finally:
+        del net.iterator_train__max_batches
 
 
 class TrainRows:

@@ -1,27 +1,29 @@
 """skorch callbacks, one job each."""
 
-import copy
 import math
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback, EarlyStopping
-from skorch.utils import noop
 from tqdm.auto import tqdm
 
 from sk_autoencoder._distributed import SingleProcess
-from sk_autoencoder._inference import score_rows
+from sk_autoencoder._inference import score_scaled
 
 
 class EpochProgressBar(Callback):
-    """A progress bar over epochs showing the latest losses (``verbose=1``)."""
+    """A progress bar over training rounds showing the latest losses (``verbose=1``)."""
 
-    def __init__(self, total):
+    def __init__(self, total=None):
         self.total = total
 
+    def plan(self, n_rounds):
+        """Show ``n_rounds`` as the next training call's length."""
+        self.total = n_rounds
+
     def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=self.total, unit="epoch")
+        self.bar_ = tqdm(total=self.total, unit="round")
 
     def on_epoch_end(self, net, **kwargs):
         last = net.history[-1]
@@ -46,74 +48,96 @@ def _copy_state(module, into=None):
     return into
 
 
-class ValidationGuard(EarlyStopping):
-    """Keeps the state that scores best on held-out rows, the starting state included.
+class ValidationGuard(Callback):
+    """Scores held-out rows after every round and keeps the best state, the start included.
 
-    skorch's ``EarlyStopping`` with ``load_best`` tracks and restores the best
-    state; this one never stops training (a separate ``EarlyStopping`` does,
-    as ``n_iter_no_change`` says), scores the held-out rows itself after every
-    epoch (recorded as ``valid_loss``, the mean negative score), and starts
-    from epoch 0: the module as it stands before training (for an autoencoder
-    that starts as PCA, PCA itself) is the first best state. Training never
-    returns a state that does worse on the held-out rows than the one it
-    started from; :meth:`finish` goes back to that start where asked.
+    The rows are scored before training (epoch 0: for an autoencoder that
+    starts as PCA, PCA itself) and after every round, recorded as
+    ``valid_loss`` (the mean negative score), and the state that scores best
+    is restored at the end: training never returns a state that does worse
+    on these rows than the one it started from. :meth:`finish` goes back to
+    the start where asked.
+
+    The best of many states looks better on the rows that chose it than it
+    is. So the held-out rows are also split in two halves, and each half's
+    rows are scored as of the round the *other* half found best
+    (``cross_scores_``): an estimate of the chosen state's gain by rows that
+    did not choose it, for the decision against PCA.
 
     The estimator names the held-out rows with :meth:`watch` before each
-    training call; they are read a batch at a time, and forgotten at the end
-    of the call, so a fitted net holds no data.
+    training call, already scaled as the network sees them; they are
+    forgotten at the end of the call, so a fitted net holds no data.
+
+    Parameters
+    ----------
+    processes : SingleProcess or ProcessGroup, default=None
+        Processes training one model, each with its own held-out rows: the
+        means that choose a state are over all of them.
     """
 
-    def __init__(self, device="cpu", processes=None):
-        super().__init__(
-            monitor="valid_loss",
-            patience=math.inf,
-            threshold=0.0,
-            threshold_mode="abs",
-            load_best=True,
-            sink=noop,
-        )
-        self.device = device
+    def __init__(self, processes=None):
         self.processes = processes or SingleProcess()
 
-    def watch(self, X, positions):
-        """Score the rows of ``X`` (user units) at ``positions`` in the next training call.
+    def watch(self, X_scaled, halves=None):
+        """Score the rows of the tensor ``X_scaled`` in the next training call (None: none).
 
-        ``X`` None: the next call is not validated.
+        ``halves`` is a boolean array, True for the rows of the first half.
         """
-        self.X_valid_ = X
-        self.positions_ = positions
+        self.X_valid_ = X_scaled
+        self.halves_ = halves
 
     def _scores(self, net):
-        return score_rows(net.module_, self.X_valid_, self.device, self.positions_)
+        return score_scaled(net.module_, self.X_valid_)
 
     def validation_loss(self, scores):
         """Mean negative score over every process's held-out rows, so all decide alike."""
-        return -float(self.processes.mean_over_rows(np.mean(scores), len(scores)))
+        n_rows = self.processes.sum(len(scores))
+        return -float(self.processes.sum(np.sum(scores))) / max(float(n_rows), 1.0)
 
     def on_train_begin(self, net, **kwargs):
         self.active_ = getattr(self, "X_valid_", None) is not None
         if not self.active_:
             return
-        super().on_train_begin(net, **kwargs)
-        self.initial_scores_ = self._scores(net)
-        self.initial_state_ = copy.deepcopy(net.module_.state_dict())
-        # Epoch 0: the starting state is the best so far.
-        self.dynamic_threshold_ = self.validation_loss(self.initial_scores_)
-        self.best_model_weights_ = self.initial_state_
-        self.best_epoch_ = len(net.history)
+        scores = self._scores(net)
+        self.initial_scores_ = self.best_scores_ = scores
+        self.initial_state_ = _copy_state(net.module_)
+        self.best_state_ = _copy_state(net.module_)
+        self.best_loss_ = self.validation_loss(scores)
+        self.initial_epoch_ = self.best_epoch_ = len(net.history)
+        halves = self.halves_
+        if halves is None:
+            halves = np.zeros(len(scores), dtype=bool)
+        self._halves = (halves, ~halves)
+        # Both halves hold rows (on some process): else no row can be
+        # judged by the other half, and the cross scores stay None.
+        crossed = all(self.processes.sum(int(half.sum())) > 0 for half in self._halves)
+        self.cross_scores_ = scores.copy() if crossed else None
+        self._best_halves = [self.validation_loss(scores[half]) for half in self._halves]
 
     def on_epoch_end(self, net, **kwargs):
         if not self.active_:
             return
-        net.history.record("valid_loss", self.validation_loss(self._scores(net)))
-        super().on_epoch_end(net, **kwargs)
+        scores = self._scores(net)
+        loss = self.validation_loss(scores)
+        net.history.record("valid_loss", loss)
+        if loss < self.best_loss_:
+            self.best_loss_, self.best_scores_ = loss, scores
+            self.best_epoch_ = len(net.history)
+            _copy_state(net.module_, into=self.best_state_)
+        if self.cross_scores_ is None:
+            return
+        # A half's best round sets the other half's cross scores.
+        for index, (half, other) in enumerate((self._halves, self._halves[::-1])):
+            half_loss = self.validation_loss(scores[half])
+            if half_loss < self._best_halves[index]:
+                self._best_halves[index] = half_loss
+                self.cross_scores_[other] = scores[other]
 
     def on_train_end(self, net, **kwargs):
         if not self.active_:
             return
-        super().on_train_end(net, **kwargs)
-        self.best_scores_ = self._scores(net)
-        self.X_valid_ = self.positions_ = self.best_model_weights_ = None
+        net.module_.load_state_dict(self.best_state_)
+        self.X_valid_ = self.halves_ = self.best_state_ = None
 
     def finish(self, net, keep_best=True):
         """Keep the best state (``keep_best``) or go back to the initial one; drop the copy."""

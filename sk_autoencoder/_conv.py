@@ -81,10 +81,11 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         Activation after each convolution.
     {{variants}}
-    max_iter : int, default=30
-        Maximum number of epochs. Lower than the dense estimator's 100: an
-        epoch of convolutions costs about ten times more, and on MNIST the
-        error is within a few percent of its plateau by epoch 30.
+    max_iter : int or "auto", default="auto"
+        As the dense estimator's, with a budget of 30 passes over small data
+        rather than 100: a pass of convolutions costs about ten times more,
+        and on MNIST the error is within a few percent of its plateau by
+        the 30th.
     {{training}}
 
     Attributes
@@ -132,6 +133,8 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
         "kernel_size": [Integral, tuple, list],
     }
 
+    _budget_epochs = 30
+
     def __init__(
         self,
         n_components=2,
@@ -148,7 +151,7 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
         contraction=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=30,
+        max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

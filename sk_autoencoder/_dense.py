@@ -85,7 +85,7 @@ class AutoencoderTransformer(DeterministicAutoencoder):
         contraction=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=100,
+        max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

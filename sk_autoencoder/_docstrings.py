@@ -64,10 +64,16 @@ batch_size : int or "auto", default="auto"
     "learning_rate_init": """\
 learning_rate_init : float, default=1e-3
     Adam's learning rate at the start of a fit; it anneals to zero along a
-    half cosine over ``max_iter`` epochs (``partial_fit`` keeps it constant).""",
+    half cosine over the planned rounds (``partial_fit`` keeps it constant).""",
     "max_iter": """\
-max_iter : int, default=100
-    Maximum number of epochs.""",
+max_iter : int or "auto", default="auto"
+    How long a fit trains. "auto" sets a budget of optimizer steps that
+    follows the data: 100 passes over small data (30 for the convolutional
+    autoencoder), as many steps as six million rows make over large data;
+    it trains in rounds of at most 100 steps, scoring the held-out rows
+    after each, and stops once they stop improving (``n_iter_no_change``,
+    ``tol``). An int trains that many epochs, a round each, as
+    ``MLPRegressor``'s ``max_iter``.""",
     "early_stopping": """\
 early_stopping : bool, default=False
     Stop when the error on the held-out rows has not improved for
@@ -80,9 +86,9 @@ validation_fraction : float, default=0.1
     stopping (at least one row).""",
     "n_iter_no_change": """\
 n_iter_no_change : int, default=10
-    Epochs without a relative improvement of ``tol`` of the monitored
-    loss (the held-out error with ``early_stopping``, else the training
-    loss) before training stops.""",
+    Rounds without a relative improvement of ``tol`` of the monitored
+    loss before training stops: the held-out error with ``early_stopping``
+    or with ``max_iter="auto"`` and held-out rows, else the training loss.""",
     "tol": """\
 tol : float, default=1e-4
     Relative improvement that counts.""",
@@ -95,8 +101,9 @@ random_state : int, RandomState instance or None, default=None
     the CPU an equal ``random_state`` gives bit-identical results.""",
     "verbose": """\
 verbose : int, default=0
-    1 shows a progress bar over epochs with the current loss; 2 also
-    prints skorch's per-epoch table.""",
+    1 shows a progress bar over the training rounds with the current loss,
+    and says whether the PCA floor kept the network; 2 also prints skorch's
+    per-round table.""",
     "callbacks": """\
 callbacks : list of skorch callbacks, default=None
     Extra callbacks for the skorch net (instances or ``(name, callback)``
@@ -137,19 +144,26 @@ validation_error_ : float
 pca_validation_error_ : float
     PCA's error on the same held-out rows: ``validation_error_`` is never
     above it, and equals it where the estimator fell back to PCA.""",
+    "network_kept_": """\
+network_kept_ : bool
+    Whether the estimator uses its trained network. False where the PCA
+    floor fell back to PCA: the network did not beat PCA on the held-out
+    rows, judged as of the round the other half of them chose, and
+    ``transform`` and ``inverse_transform`` then compute PCA exactly.""",
     "incremental_pca_": """\
 incremental_pca_ : dict
     After ``partial_fit`` with the PCA floor: the fitted attributes of the
     ``IncrementalPCA`` of the chunks seen so far, which the network follows.""",
     "loss_curve_": """\
 loss_curve_ : list of float
-    Training loss at the end of each epoch.""",
+    Training loss of each round.""",
     "validation_loss_curve_": """\
 validation_loss_curve_ : list of float
-    Held-out error at the end of each epoch (with ``early_stopping``).""",
+    Held-out error at the end of each round (with ``early_stopping``).""",
     "n_iter_": """\
 n_iter_ : int
-    Number of epochs run.""",
+    Number of training rounds run: epochs with an int ``max_iter``, rounds
+    of at most 100 steps with "auto".""",
     "net_": """\
 net_ : skorch.NeuralNet
     The trained skorch net; ``net_.module_`` is the torch module.""",
@@ -182,7 +196,7 @@ _GROUPS = {
         "net_params",
     ),
     "fitted_data": ("n_features_in_", "feature_names_in_", "mean_", "scale_", "loss_"),
-    "fitted_floor": ("validation_error_", "pca_validation_error_"),
+    "fitted_floor": ("network_kept_", "validation_error_", "pca_validation_error_"),
     "fitted_training": (
         "incremental_pca_",
         "loss_curve_",

@@ -43,6 +43,27 @@ def validation_split(n_samples, validation_fraction, seed):
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
+# Held-out rows scored after every round at the most: enough to choose a
+# state and decide against PCA, few enough that scoring costs a few percent
+# of a round of training on large data.
+MAX_SCORED_ROWS = 2000
+
+
+def scored_rows(held_out, seed):
+    """The held-out positions scored in training, and which of them form the first half.
+
+    At most :data:`MAX_SCORED_ROWS` of ``held_out`` (sorted), drawn with
+    ``seed``; the halves split them at random, so that each half's best round
+    can be judged on the other's rows.
+    """
+    random_state = np.random.RandomState(seed + 1)
+    if len(held_out) > MAX_SCORED_ROWS:
+        held_out = np.sort(random_state.choice(held_out, MAX_SCORED_ROWS, replace=False))
+    halves = np.zeros(len(held_out), dtype=bool)
+    halves[random_state.permutation(len(held_out))[: len(held_out) // 2]] = True
+    return held_out, halves
+
+
 def beats_baseline(scores, baseline_scores, processes=None):
     """Whether per-row ``scores`` beat ``baseline_scores`` by more than their noise.
 

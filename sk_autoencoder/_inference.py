@@ -3,6 +3,7 @@
 import copy
 
 import numpy as np
+import torch
 
 from sk_autoencoder._batching import chunk_rows, map_in_batches
 
@@ -82,3 +83,28 @@ def score_rows(module, X, device, positions=None):
             scoring, rows, n_outputs=1, dtype=X.dtype, device=device, batch_size=batch_rows
         ).ravel()
     return scores
+
+
+# Rows scored per batch by :func:`score_scaled`.
+SCALED_SCORING_ROWS = 1024
+
+
+def score_scaled(module, X_scaled):
+    """Per-row scores (float64 array) of a float32 tensor of rows in the network's units.
+
+    The held-out rows that training validates on are scaled once and scored
+    in the dtype the network trains in, without a float64 copy of it.
+    """
+    training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            scores = [
+                module.score_scaled_rows(X_scaled[start : start + SCALED_SCORING_ROWS])
+                for start in range(0, X_scaled.shape[0], SCALED_SCORING_ROWS)
+            ]
+    finally:
+        module.train(training)
+    if not scores:
+        return np.empty(0)
+    return torch.cat(scores).ravel().double().cpu().numpy()

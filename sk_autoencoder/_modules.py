@@ -146,14 +146,35 @@ class Autoencoder(nn.Module):
         return reconstruction
 
     def encode(self, X):
-        return self.encoder(self.standardize(X))
+        return self.encode_scaled(self.standardize(X))
 
     def decode(self, code):
-        return self.to_input_space(self.decoder(code))
+        return self.to_input_space(self.decode_scaled(code))
+
+    def encode_scaled(self, X_scaled):
+        """The code of rows already in the network's units."""
+        return self.encoder(X_scaled)
+
+    def decode_scaled(self, code):
+        """The decoder's output for ``code``, before :meth:`to_input_space`."""
+        return self.decoder(code)
 
     def score_rows(self, X):
         """Negative squared reconstruction error per row, in the user's units."""
-        error = X - self.decode(self.encode(X))
+        return self.score_scaled_rows(self.standardize(X))
+
+    def score_scaled_rows(self, X_scaled):
+        """:meth:`score_rows` of rows already in the network's units.
+
+        The error of a squared-error network is taken in scaled units and
+        then rescaled, so that float32 rows scaled once (as training and its
+        validation see them) lose no digits to a large offset.
+        """
+        output = self.decode_scaled(self.encode_scaled(X_scaled))
+        if self.loss == "mse":
+            error = (X_scaled - output) * self.scale.to(X_scaled.dtype)
+        else:
+            error = self.unstandardize(X_scaled) - self.to_input_space(output)
         return -error.pow(2).flatten(1).sum(dim=1, keepdim=True)
 
     def _encoder_input(self, X_scaled):
@@ -299,8 +320,8 @@ class VariationalAutoencoder(Autoencoder):
         mean, log_var = self.encoder(encoder_input).chunk(2, dim=1)
         return mean, log_var
 
-    def encode(self, X):
-        return self.posterior(self.standardize(X))[0]
+    def encode_scaled(self, X_scaled):
+        return self.posterior(X_scaled)[0]
 
     def _output(self, X_scaled, encoder_input, mean, log_var, standard_normal):
         """The forward pass for the code ``mean + std * standard_normal``."""
@@ -332,7 +353,7 @@ class VariationalAutoencoder(Autoencoder):
                 )
         return output
 
-    def score_rows(self, X):
+    def score_scaled_rows(self, X_scaled):
         """ELBO per row, a lower bound of its log-likelihood in the user's units.
 
         The expectation over the posterior is estimated with the same fixed
@@ -341,7 +362,6 @@ class VariationalAutoencoder(Autoencoder):
         of the scaled data is converted to the user's units by the Jacobian of
         the scaling, ``-n_features * log(scale)``.
         """
-        X_scaled = self.standardize(X)
         mean, log_var = self.posterior(X_scaled)
         draws = elbo_draws(mean.shape[1], self.N_ELBO_DRAWS).to(mean.device, mean.dtype)
         negative_elbo = 0.0
@@ -350,7 +370,7 @@ class VariationalAutoencoder(Autoencoder):
             negative_elbo = negative_elbo + per_sample_objective(output, self.loss)
         elbo = -negative_elbo / len(draws)
         if self.loss == "mse":
-            elbo = elbo - X.shape[1] * torch.log(self.scale.to(elbo.dtype))
+            elbo = elbo - X_scaled.shape[1] * torch.log(self.scale.to(elbo.dtype))
         return elbo.unsqueeze(1)
 
 

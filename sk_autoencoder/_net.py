@@ -2,6 +2,7 @@
 
 import copy
 
+import torch
 from skorch import NeuralNet
 from skorch.utils import noop, to_tensor
 
@@ -105,12 +106,14 @@ def build_net(
         :mod:`~sk_autoencoder._distributed`); None for this one alone.
     """
     processes = processes or SingleProcess()
-    monitor = "valid_loss" if estimator.early_stopping else "train_loss"
+    # A budgeted fit stops when its held-out rows stop improving.
+    watches_held_out = estimator.early_stopping or (validated and estimator.max_iter == "auto")
+    monitor = "valid_loss" if watches_held_out else "train_loss"
     callbacks = [("learning_rate", CosineLearningRate())]
     if processes.world_size > 1:
         callbacks.append(("train_loss_over_processes", TrainLossOverProcesses(processes)))
     if validated:
-        callbacks.append(("validation", ValidationGuard(device, processes)))
+        callbacks.append(("validation", ValidationGuard(processes)))
     callbacks += [
         (
             "stopping",
@@ -134,7 +137,7 @@ def build_net(
         ),
     ]
     if estimator.verbose and processes.rank == 0:
-        callbacks.append(("progress", EpochProgressBar(total=estimator.max_iter)))
+        callbacks.append(("progress", EpochProgressBar()))
     callbacks += [
         (type(callback).__name__, copy.deepcopy(callback))
         for callback in (estimator.callbacks or [])
@@ -145,7 +148,8 @@ def build_net(
         criterion__loss=loss,
         optimizer=estimator._optimizer,
         lr=estimator.learning_rate_init,
-        max_epochs=estimator.max_iter,
+        # Each training call says how many rounds it runs.
+        max_epochs=1,
         batch_size=batch_size,
         dataset=RowDataset,
         dataset__device=device,
@@ -161,6 +165,10 @@ def build_net(
     )
     if estimator.verbose < 2:
         params["callbacks__print_log"] = None
+    if estimator._optimizer is torch.optim.Adam:
+        # One fused kernel for all parameters instead of a dozen small
+        # operations per tensor: a sixth of a small network's step on a CPU.
+        params["optimizer__fused"] = True
     for name, value in (criterion_params or {}).items():
         params[f"criterion__{name}"] = value
     params.update(estimator.net_params or {})

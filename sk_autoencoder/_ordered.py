@@ -97,12 +97,12 @@ class OrderedAutoencoder(Autoencoder):
     def n_components(self):
         return self.prefix_sizes[-1]
 
-    def encode(self, X):
-        return super().encode(X)[:, : int(self.n_active)]
+    def encode_scaled(self, X_scaled):
+        return super().encode_scaled(X_scaled)[:, : int(self.n_active)]
 
-    def decode(self, code):
+    def decode_scaled(self, code):
         padding = code.new_zeros(code.shape[0], self.n_components - code.shape[1])
-        return super().decode(torch.cat([code, padding], dim=1))
+        return super().decode_scaled(torch.cat([code, padding], dim=1))
 
     def prefix_errors(self, X):
         """Squared error per row (a column per ``k``) of the reconstruction from ``k`` units."""

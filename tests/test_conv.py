@@ -13,8 +13,6 @@ from sklearn.pipeline import make_pipeline
 
 from sk_autoencoder._modules import conv_stacks
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 
 @pytest.fixture(scope="module")
 def digits(training_digits):

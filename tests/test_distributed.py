@@ -25,7 +25,6 @@ from sklearn.pipeline import make_pipeline
 from sk_autoencoder import AutoencoderTransformer, VariationalAutoencoderTransformer, load
 
 pytestmark = [
-    pytest.mark.usefixtures("one_torch_thread"),
     pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available"),
 ]
 

@@ -74,7 +74,7 @@ PROMISES = {
 
 
 @pytest.fixture
-def quick_examples(tmp_path, monkeypatch, one_torch_thread):
+def quick_examples(tmp_path, monkeypatch):
     """Tiny settings, figures into ``tmp_path``, and ``_common`` importable as in a run."""
     monkeypatch.setenv("SK_AUTOENCODER_EXAMPLES_QUICK", "1")
     monkeypatch.setenv("SK_AUTOENCODER_EXAMPLES_OUT", str(tmp_path))

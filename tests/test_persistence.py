@@ -23,8 +23,6 @@ from sk_autoencoder import (
     save,
 )
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 FAST = dict(n_components=3, max_iter=2, random_state=0, device="cpu")
 # Every estimator class in __all__, so that a new one must survive save and
 # load too, with small networks and early stopping's curve where it has them.

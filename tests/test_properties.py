@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from sk_autoencoder import AutoencoderTransformer
 
 pytestmark = [
-    pytest.mark.usefixtures("one_torch_thread"),
     # scikit-learn's finiteness check sums X first; a sum of inf and -inf
     # warns just before the check raises its clear error.
     pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning"),

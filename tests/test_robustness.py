@@ -15,8 +15,6 @@ from skorch.callbacks import Callback
 import sk_autoencoder._batching
 import sk_autoencoder._inference
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 
 @pytest.fixture(scope="module")
 def X(digits):
@@ -214,10 +212,12 @@ def tensor_sizes(monkeypatch):
 def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes, memmap_autoencoder):
     autoencoder = memmap_autoencoder().fit(memmap)
     autoencoder.partial_fit(memmap)
-    # Training batches of 250 rows; the held-out rows are scored in inference
-    # batches, bounded by a number of values.
+    # Training batches of 250 rows; inference batches bounded by a number of
+    # values; the held-out rows that training scores, read once, bounded by
+    # a number of rows whatever the array's length.
     inference_rows = sk_autoencoder._inference.inference_batch_rows(memmap, n_outputs=N_FEATURES)
-    assert tensor_sizes and max(tensor_sizes) <= max(250, inference_rows) < N_SAMPLES / 4
+    bound = max(250, inference_rows, sk_autoencoder._floor.MAX_SCORED_ROWS)
+    assert tensor_sizes and max(tensor_sizes) <= bound < N_SAMPLES / 4
     tensor_sizes.clear()
     codes = autoencoder.transform(memmap)
     assert codes.shape == (N_SAMPLES, 4) and codes.dtype == np.float32

@@ -17,8 +17,6 @@ from sk_autoencoder import AutoencoderTransformer
 
 distributed = pytest.importorskip("distributed")
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 
 @pytest.fixture(scope="module")
 def X():

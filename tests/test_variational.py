@@ -18,8 +18,6 @@ from sk_autoencoder._callbacks import RelativeEarlyStopping
 from sk_autoencoder._inference import inference_module
 from sk_autoencoder._losses import gaussian_negative_log_likelihood
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
 
 def fast(**params):
     """A VAE small enough for a test."""
