@@ -93,7 +93,7 @@ def test_benchmark_tables_render_the_readme_tables(tmp_path):
     ]
     assert _rows(lines, "AE deep") == [readme_cells[0]]
     # Text from the file is escaped, so that it cannot break the reST around it.
-    assert _rows(lines, "AE vanilla")[0][-1] == r"slow \*fit\* of a\_b\_"
+    assert r"Notes: AE vanilla at code 2 (slow \*fit\* of a\_b\_)." in lines
     assert "<details><summary>Settings of the run</summary>" in text
     assert "- command: python -m benchmarks" in lines
 
