@@ -54,6 +54,9 @@ def check_kernel_sizes(kernel_size, n_layers):
 class ConvAutoencoderTransformer(DeterministicAutoencoder):
     """Convolutional autoencoder for images, as a scikit-learn transformer.
 
+    ``n_components`` defaults to 2, where ``PCA()`` keeps every component:
+    pass the code size you want (``None`` keeps as many units as features).
+
     It takes flat rows, ``(n_samples, C * H * W)``, like any transformer, so
     it fits in a Pipeline where PCA would; ``image_shape`` says how a row
     folds into an image. The encoder halves the height and width with a
