@@ -6,24 +6,30 @@ import re
 from pathlib import Path
 
 import pytest
+from docutils import nodes
 
 import sk_autoencoder
 from benchmarks import render, tabular
 from benchmarks.report import write_json
 from benchmarks.run import run_settings
 
-DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCS_DIR = REPO_ROOT / "docs"
+# Folders of generated pages, and the build's.
+GENERATED_DIRS = ("_build", "auto_examples", "generated", "gen_modules")
 
 
-def _load_benchmark_tables():
-    path = DOCS_DIR / "_ext" / "benchmark_tables.py"
-    spec = importlib.util.spec_from_file_location("benchmark_tables", path)
+def _load_extension_module(name):
+    """A module of ``docs/_ext/``, which is no package."""
+    path = DOCS_DIR / "_ext" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-benchmark_tables = _load_benchmark_tables()
+benchmark_tables = _load_extension_module("benchmark_tables")
+shell_commands = _load_extension_module("shell_commands")
 
 
 def _record(dataset, method, n_components, error, **fields):
@@ -95,7 +101,7 @@ def test_benchmark_tables_render_the_readme_tables(tmp_path):
     # Text from the file is escaped, so that it cannot break the reST around it.
     assert _rows(lines, "AE vanilla")[0][-1] == r"slow \*fit\* of a\_b\_"
     assert "<details><summary>Settings of the run</summary>" in text
-    assert "- command: python -m benchmarks" in lines
+    assert "- command: ``python -m benchmarks``" in lines
 
 
 def test_benchmark_tables_output_is_valid_rest(tmp_path):
@@ -128,3 +134,60 @@ def test_benchmark_tables_output_is_valid_rest(tmp_path):
 def test_benchmark_tables_reject_an_unknown_section(tmp_path):
     with pytest.raises(KeyError, match="none of durations, images, quick, tabular"):
         benchmark_tables.results_lines("default", tmp_path, tmp_path)
+
+
+def _doctree(source, strict=True):
+    """``source`` read as Sphinx reads a page: smart quotes on.
+
+    ``strict``: any docutils warning is an error, as in the documentation build.
+    Pages with Sphinx's own roles and directives are read with ``strict=False``.
+    """
+    core = pytest.importorskip("docutils.core")
+    level = 2 if strict else 5
+    overrides = {"smart_quotes": True, "halt_level": level, "report_level": level}
+    return core.publish_doctree(source, settings_overrides=overrides)
+
+
+def _committed_commands():
+    """The command of each committed benchmark run, as its results file records it."""
+    commands = {}
+    for run in render.COMMITTED_RUNS.values():
+        content = render.load_results(render.RESULTS_DIR / run.file)
+        if content is not None:
+            commands[run.name] = (content.get("settings") or {}).get("command") or run.command
+    return commands
+
+
+def test_shell_commands_finds_options_that_smart_quotes_turned_into_dashes():
+    as_text = _doctree("Run python -m benchmarks --suite tabular --n-jobs 2, pages 1--2.")
+    as_code = _doctree("Run ``python -m benchmarks --suite tabular``.\n\n::\n\n   a --b\n")
+
+    assert [word for _, word in shell_commands.lost_options(as_text)] == ["–suite", "–n-jobs"]
+    assert shell_commands.lost_options(as_code) == []
+
+
+def test_benchmark_tables_show_every_command_with_its_two_hyphens():
+    commands = _committed_commands()
+    assert commands, "no committed results file to render"
+    for name in render.SECTIONS:
+        lines = benchmark_tables.results_lines(name, render.RESULTS_DIR, REPO_ROOT)
+        doctree = _doctree("\n".join(lines))
+
+        lost = [word for _, word in shell_commands.lost_options(doctree)]
+        assert lost == [], f"{name}: options typeset as dashes: {lost}"
+        code = {node.astext() for node in doctree.findall(nodes.literal)}
+        shown = {run: command for run, command in commands.items() if name in (run, "durations")}
+        assert set(shown.values()) <= code, f"{name}: commands not shown as code"
+
+
+def test_documentation_pages_write_commands_as_code():
+    pages = [
+        path
+        for path in DOCS_DIR.rglob("*.rst")
+        if not set(path.relative_to(DOCS_DIR).parts) & set(GENERATED_DIRS)
+    ]
+    assert pages
+    for path in pages:
+        doctree = _doctree(path.read_text(), strict=False)
+        lost = [word for _, word in shell_commands.lost_options(doctree)]
+        assert lost == [], f"{path.relative_to(REPO_ROOT)}: options typeset as dashes: {lost}"
