@@ -180,14 +180,84 @@ def test_benchmark_tables_show_every_command_with_its_two_hyphens():
         assert set(shown.values()) <= code, f"{name}: commands not shown as code"
 
 
-def test_documentation_pages_write_commands_as_code():
+def _documentation_pages():
     pages = [
         path
         for path in DOCS_DIR.rglob("*.rst")
         if not set(path.relative_to(DOCS_DIR).parts) & set(GENERATED_DIRS)
     ]
     assert pages
-    for path in pages:
+    return pages
+
+
+def test_documentation_pages_write_commands_as_code():
+    for path in _documentation_pages():
         doctree = _doctree(path.read_text(), strict=False)
         lost = [word for _, word in shell_commands.lost_options(doctree)]
         assert lost == [], f"{path.relative_to(REPO_ROOT)}: options typeset as dashes: {lost}"
+
+
+# The benchmarks page at 1280 px: the theme's article column, 60em less its padding
+# (the page has no right sidebar, conf.py), as headless Chromium measures it.
+BENCHMARKS_COLUMN_PX = 896
+BASE_FONT_PX = 16
+# Widths in em of the glyphs of DejaVu Sans, the widest of the usual sans-serif
+# fonts, rounded up; headings are bold, a tenth wider.
+NARROW_GLYPHS = set(" .,:;'!|il()[]/")
+WIDE_GLYPHS = set("mwMW%—>")
+
+
+def _text_width_em(text, bold=False):
+    widths = (
+        0.35
+        if glyph in NARROW_GLYPHS
+        else 1.0
+        if glyph in WIDE_GLYPHS
+        else 0.75
+        if glyph.isupper()
+        else 0.65
+        for glyph in text
+    )
+    return sum(widths) * (1.1 if bold else 1.0)
+
+
+def _benchmark_table_style():
+    """Font size and cell padding (px) of ``table.benchmark-table`` in custom.css."""
+    css = (DOCS_DIR / "_static" / "custom.css").read_text()
+    rules = re.findall(r"table\.benchmark-table[^{]*\{[^}]*\}", css)
+    assert not any("nowrap" in rule for rule in rules), "cells must wrap between words"
+    font = re.search(r"table\.benchmark-table \{\s*font-size: ([\d.]+)em;", css)
+    padding = re.search(r"table\.benchmark-table th \{[^}]*padding: [\d.]+rem ([\d.]+)rem;", css)
+    return float(font.group(1)) * BASE_FONT_PX, float(padding.group(1)) * BASE_FONT_PX
+
+
+def _narrowest_width_px(rows, font_px, padding_px):
+    """How narrow a browser can lay out a table: each column as wide as its widest word.
+
+    Headings and text wrap between words (custom.css); a number is one word.
+    """
+    width = 0.0
+    for column in zip(*rows, strict=True):
+        words = [(word, index == 0) for index, cell in enumerate(column) for word in cell.split()]
+        width += max(_text_width_em(word, bold) for word, bold in words) * font_px
+        width += 2 * padding_px
+    return width
+
+
+def test_benchmark_tables_fit_the_column_at_1280_px():
+    font_px, padding_px = _benchmark_table_style()
+    n_tables = 0
+    for name in render.SECTIONS:
+        lines = benchmark_tables.results_lines(name, render.RESULTS_DIR, REPO_ROOT)
+        for table in _doctree("\n".join(lines)).findall(nodes.table):
+            rows = [
+                [entry.astext() for entry in row.findall(nodes.entry)]
+                for row in table.findall(nodes.row)
+            ]
+            width = _narrowest_width_px(rows, font_px, padding_px)
+            assert width <= BENCHMARKS_COLUMN_PX, (
+                f"{name}: a table of {len(rows[0])} columns ({', '.join(rows[0])}) needs "
+                f"{width:.0f} px, the column at 1280 px is {BENCHMARKS_COLUMN_PX} px"
+            )
+            n_tables += 1
+    assert n_tables > 0
