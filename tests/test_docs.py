@@ -2,6 +2,7 @@
 
 import argparse
 import importlib.util
+import inspect
 import re
 from pathlib import Path
 
@@ -261,3 +262,44 @@ def test_benchmark_tables_fit_the_column_at_1280_px():
             )
             n_tables += 1
     assert n_tables > 0
+
+
+# Characters of code that a code block holds at 1280 px (custom.css): 91 in a page's
+# column, 86 in an API page's, which indents a docstring's examples.
+CODE_LINE_LENGTH = 88
+DOCSTRING_CODE_LINE_LENGTH = 80
+
+
+def _code_blocks(doctree):
+    """The literal and doctest blocks of a page, not those of docutils' own messages."""
+    for block in doctree.findall(nodes.FixedTextElement):
+        is_code = isinstance(block, (nodes.literal_block, nodes.doctest_block))
+        if is_code and not isinstance(block.parent, nodes.system_message):
+            yield block
+
+
+def test_documentation_code_lines_fit_the_column():
+    for path in _documentation_pages():
+        for block in _code_blocks(_doctree(path.read_text(), strict=False)):
+            long_lines = [
+                line for line in block.astext().splitlines() if len(line) > CODE_LINE_LENGTH
+            ]
+            assert long_lines == [], f"{path.relative_to(REPO_ROOT)}: lines over {CODE_LINE_LENGTH}"
+
+
+def _public_docstrings():
+    """``(name, docstring)`` of each public name and of its public methods."""
+    for name in sk_autoencoder.__all__:
+        obj = getattr(sk_autoencoder, name)
+        yield name, inspect.getdoc(obj) or ""
+        if inspect.isclass(obj):
+            for member, value in inspect.getmembers(obj, callable):
+                if not member.startswith("_"):
+                    yield f"{name}.{member}", inspect.getdoc(value) or ""
+
+
+def test_docstring_examples_fit_the_api_page_column():
+    for name, docstring in _public_docstrings():
+        code = [line for line in docstring.splitlines() if line.startswith((">>>", "..."))]
+        long_lines = [line for line in code if len(line) > DOCSTRING_CODE_LINE_LENGTH]
+        assert long_lines == [], f"{name}: example lines over {DOCSTRING_CODE_LINE_LENGTH}"
