@@ -303,3 +303,12 @@ def test_docstring_examples_fit_the_api_page_column():
         code = [line for line in docstring.splitlines() if line.startswith((">>>", "..."))]
         long_lines = [line for line in code if len(line) > DOCSTRING_CODE_LINE_LENGTH]
         assert long_lines == [], f"{name}: example lines over {DOCSTRING_CODE_LINE_LENGTH}"
+
+
+def test_documentation_pages_have_no_lettered_lists():
+    # An author's initials opening a line ("D. P. Kingma") read as list markers.
+    for path in _documentation_pages():
+        for enumerated in _doctree(path.read_text(), strict=False).findall(nodes.enumerated_list):
+            assert "alpha" not in enumerated["enumtype"], (
+                f"{path.relative_to(REPO_ROOT)}: a lettered list at {enumerated.astext()[:40]!r}"
+            )
