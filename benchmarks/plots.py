@@ -13,6 +13,9 @@ from matplotlib.figure import Figure
 PANEL_WIDTH = 4.2
 PANEL_HEIGHT = 3.6
 MAX_COLUMNS = 4
+# Figures of one panel per data set: two panels a row, about 840 pixels wide, which
+# a page or a README shows at their size, text included.
+DATASET_COLUMNS = 2
 
 
 def _title(title, note):
@@ -20,8 +23,8 @@ def _title(title, note):
     return title if note is None else f"{title} ({note})"
 
 
-def _panels(n_panels, title):
-    n_columns = min(n_panels, MAX_COLUMNS)
+def _panels(n_panels, title, max_columns=MAX_COLUMNS):
+    n_columns = min(n_panels, max_columns)
     n_rows = -(-n_panels // n_columns)
     figure = Figure(
         figsize=(PANEL_WIDTH * n_columns, PANEL_HEIGHT * n_rows + 0.4),
@@ -61,6 +64,21 @@ def _measured(records, *fields):
     return [r for r in records if all(r[field] is not None for field in fields)]
 
 
+def _shared_legend(figure, axes):
+    """One legend under the panels for every method that any panel shows."""
+    handles = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    figure.legend(
+        handles.values(),
+        handles.keys(),
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
+        fontsize="small",
+    )
+
+
 def plot_error_vs_code_size(records, path: Path, note: str | None = None) -> Path | None:
     """Held-out squared error per sample against code size, one panel per data set."""
     measured = _measured(records, "sq_error_per_sample")
@@ -68,7 +86,8 @@ def plot_error_vs_code_size(records, path: Path, note: str | None = None) -> Pat
         return None
     styles = _method_styles(records)
     dataset_names = _unique(r["dataset"] for r in measured)
-    figure, axes = _panels(len(dataset_names), _title("Held-out reconstruction error", note))
+    title = _title("Held-out reconstruction error", note)
+    figure, axes = _panels(len(dataset_names), title, DATASET_COLUMNS)
     for ax, dataset_name in zip(axes, dataset_names, strict=True):
         in_dataset = [r for r in measured if r["dataset"] == dataset_name]
         for method in _unique(r["method"] for r in in_dataset):
@@ -88,7 +107,7 @@ def plot_error_vs_code_size(records, path: Path, note: str | None = None) -> Pat
         ax.set_title(dataset_name)
         ax.set_xlabel("code size (n_components)")
         ax.set_ylabel("squared error per test sample")
-        ax.legend(fontsize="small")
+    _shared_legend(figure, axes)
     figure.savefig(path, dpi=100)
     return path
 
@@ -101,7 +120,7 @@ def plot_error_vs_fit_time(records, path: Path, note: str | None = None) -> Path
     styles = _method_styles(records)
     dataset_names = _unique(r["dataset"] for r in measured)
     title = _title("Reconstruction error against fit time", note)
-    figure, axes = _panels(len(dataset_names), title)
+    figure, axes = _panels(len(dataset_names), title, DATASET_COLUMNS)
     for ax, dataset_name in zip(axes, dataset_names, strict=True):
         in_dataset = [r for r in measured if r["dataset"] == dataset_name]
         for method in _unique(r["method"] for r in in_dataset):
@@ -121,7 +140,7 @@ def plot_error_vs_fit_time(records, path: Path, note: str | None = None) -> Path
         ax.set_title(dataset_name)
         ax.set_xlabel("median fit time (s)")
         ax.set_ylabel("squared error per test sample")
-        ax.legend(fontsize="small")
+    _shared_legend(figure, axes)
     figure.savefig(path, dpi=100)
     return path
 
