@@ -118,7 +118,8 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
     >>> from sk_autoencoder import ConvAutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
     >>> autoencoder = ConvAutoencoderTransformer(
-    ...     n_components=8, image_shape=(8, 8), channels=(8, 16), max_iter=2, random_state=0
+    ...     n_components=8, image_shape=(8, 8), channels=(8, 16),
+    ...     max_iter=2, random_state=0,
     ... )
     >>> codes = autoencoder.fit_transform(X)
     >>> codes.shape

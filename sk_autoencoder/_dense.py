@@ -61,7 +61,9 @@ class AutoencoderTransformer(DeterministicAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from sk_autoencoder import AutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> autoencoder = AutoencoderTransformer(n_components=8, max_iter=5, random_state=0)
+    >>> autoencoder = AutoencoderTransformer(
+    ...     n_components=8, max_iter=5, random_state=0
+    ... )
     >>> codes = autoencoder.fit_transform(X)
     >>> codes.shape
     (1797, 8)

@@ -102,7 +102,9 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from sk_autoencoder import VariationalAutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> vae = VariationalAutoencoderTransformer(n_components=2, max_iter=5, random_state=0)
+    >>> vae = VariationalAutoencoderTransformer(
+    ...     n_components=2, max_iter=5, random_state=0
+    ... )
     >>> vae.fit_transform(X).shape
     (1797, 2)
     >>> vae.sample(3, random_state=0).shape
