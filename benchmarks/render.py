@@ -13,44 +13,44 @@ there from the run's ``--out`` (``COMMITTED_RUNS``):
 
 ``python -m benchmarks.render`` rewrites each section of the README between
 ``<!-- results:NAME:begin -->`` and ``<!-- results:NAME:end -->`` (NAME among
-``SECTIONS``) from those files; with ``--check`` it only compares, prints a diff and
-exits 1 where the README differs, as ``tests/test_benchmarks.py`` does. An absent
-file renders as a line saying so. Every number, ratio and duration comes from the
-files, through this code; none is typed by hand.
+``README_SECTIONS``: the quick run's duration and the headline table) from those
+files, and draws the figures of ``COMMITTED_FIGURES`` into ``docs/images/`` from
+them, each PNG recording the digests of the results file and of
+``benchmarks/plots.py`` it was drawn from. With ``--check`` it only compares,
+prints a diff and exits 1 where the README or a figure differs, as
+``tests/test_benchmarks.py`` does. An absent file renders as a line saying so.
+Every number, ratio and duration comes from the files, through this code; none is
+typed by hand.
 
 The documentation's ``benchmark-results`` directive (``docs/_ext/``) renders the
-same files through the same functions, into reST. Each function writes through a
-*writer*: ``text(value)`` escapes text, ``code(value)`` quotes code, ``table(headings,
-rows, numeric)`` and ``folded(summary, lines)`` return lines. :class:`Markdown` is the
-README's; the docs have their own.
+full tables (NAME among ``SECTIONS``) from the same files through the same
+functions, into reST. Each function writes through a *writer* (see
+``benchmarks.report``): :class:`Markdown` is the README's; the docs have their own.
 """
 
 import argparse
 import difflib
-import html
+import hashlib
 import json
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from benchmarks import plots, verdict
 from benchmarks.report import (
-    error_ratio,
+    Markdown,
+    count_text,
     format_error,
     format_ratio,
     format_significant,
-    format_three_decimals,
-    markdown_grid,
     quick_heading,
-    table_cells,
+    table_lines,
 )
 from benchmarks.tabular import (
     CONFIGURATION_TEXT_FIELDS,
     SUMMARY_COLUMNS,
     SUMMARY_TEXT_FIELDS,
-    WORSE_THAN_PCA,
     configuration_rows,
     summary_rows,
 )
@@ -108,44 +108,12 @@ SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds")
 
 # The images suite's data set whose table stands open; the others' are folded.
 HEADLINE_DATASET = "mnist10k"
-# The methods of ``benchmarks.methods`` that are sk_autoencoder's estimators.
-AUTOENCODER_PREFIXES = ("AE", "Conv AE", "VAE")
-
-# The columns of an images-suite table, one per data set; "vs PCA" is computed here.
-IMAGES_COLUMNS = {
-    "method": ("method", str),
-    "n_components": ("code", str),
-    "sq_error_per_sample": ("held-out sq. error", format_error),
-    "ratio_to_pca": ("vs PCA", format_ratio),
-    "r2": ("R²", format_three_decimals),
-    "fit_seconds": ("fit s", format_significant),
-    "knn_accuracy": ("5-NN acc.", format_three_decimals),
-    "trustworthiness": ("trust. (2-D)", format_three_decimals),
-}
-IMAGES_TEXT_FIELDS = ("method", "note")
-
-
-class Markdown:
-    """The README's writer: GitHub markdown."""
-
-    def text(self, value) -> str:
-        """``value`` as literal text: markdown's special characters escaped."""
-        text = re.sub(r"([\\`*|<\[\]])", r"\\\1", str(value))
-        # GitHub reads "_" inside a word (s_curve) as text; only at its edges as emphasis.
-        return re.sub(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", r"\\_", text)
-
-    def code(self, value) -> str:
-        return f"`{value}`"
-
-    def table(self, headings, rows, numeric) -> list[str]:
-        cells = [[self.text(cell) for cell in row] for row in rows]
-        grid = markdown_grid([self.text(heading) for heading in headings], cells, numeric)
-        return [*grid.split("\n"), ""]
-
-    def folded(self, summary, lines) -> list[str]:
-        """``lines`` under a line ``summary`` that unfolds them."""
-        summary = html.escape(summary, quote=False)
-        return [f"<details><summary>{summary}</summary>", "", *lines, "</details>", ""]
+# The sections that only the README has (the documentation renders the others).
+README_SECTIONS = ("quick_duration", "headline")
+# The libraries whose versions the README names beside a run.
+MACHINE_PACKAGES = ("torch", "scikit-learn", "skorch")
+# The method of ``benchmarks.methods`` that is ``AutoencoderTransformer()``, defaults and all.
+DEFAULT_AUTOENCODER = "AE deep"
 
 
 def load_results(path) -> dict | None:
@@ -158,16 +126,6 @@ def display_path(path) -> str:
     """``path`` relative to the repository where it lies inside it."""
     path = Path(path).resolve()
     return path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
-
-
-def _table(records, columns, text_fields, fmt) -> list[str]:
-    numeric = [field not in text_fields for field in columns]
-    headings = [heading for heading, _ in columns.values()]
-    return fmt.table(headings, table_cells(records, columns), numeric)
-
-
-def _count(n, word):
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 # ---------------------------------------------------------------------------
@@ -184,7 +142,7 @@ def duration_text(settings) -> str:
     if seconds >= 120:
         text += f" (about {seconds / 60:.0f} minutes)"
     cores = settings.get("cpu_count")
-    text += " measured" + (f" on {_count(cores, 'CPU core')}" if cores else "")
+    text += " measured" + (f" on {count_text(cores, 'CPU core')}" if cores else "")
     threads = settings.get("threads")
     if threads is None:
         text += ", the libraries' default threads"
@@ -195,6 +153,14 @@ def duration_text(settings) -> str:
         text += f" in each of {n_jobs} joblib workers"
     date = (settings.get("date") or "")[:10]
     return text + (f", on {date}" if date else "")
+
+
+def machine_text(settings) -> str:
+    """Where the run ran: "Linux-6.1-x86_64, Python 3.11.7, torch 2.13.0+cpu, ..."."""
+    versions = settings.get("versions") or {}
+    parts = [settings.get("platform"), settings.get("python") and f"Python {settings['python']}"]
+    parts += [f"{name} {versions[name]}" for name in MACHINE_PACKAGES if versions.get(name)]
+    return ", ".join(part for part in parts if part) or "no machine recorded"
 
 
 def _command(run, settings, fmt) -> str:
@@ -233,100 +199,6 @@ def expected_duration(quick: bool, results_dir=RESULTS_DIR) -> str:
 # ---------------------------------------------------------------------------
 
 
-def with_ratios_to_pca(records) -> list[dict]:
-    """The records, each with ``ratio_to_pca``: its error over PCA's, same data set and code."""
-    pca_errors = {
-        (record["dataset"], record["n_components"]): record.get("sq_error_per_sample")
-        for record in records
-        if record["method"] == "PCA"
-    }
-    return [
-        record
-        | {
-            "ratio_to_pca": error_ratio(
-                record.get("sq_error_per_sample"),
-                pca_errors.get((record["dataset"], record["n_components"])),
-            )
-        }
-        for record in records
-    ]
-
-
-def _is_autoencoder(record):
-    return record["method"].startswith(AUTOENCODER_PREFIXES)
-
-
-def _skipped(record):
-    return (record.get("note") or "").startswith("skipped")
-
-
-def autoencoder_summary(records, name_dataset=True) -> str:
-    """How many autoencoder runs have an error above ``WORSE_THAN_PCA`` times PCA's.
-
-    ``records`` carry ``ratio_to_pca`` (:func:`with_ratios_to_pca`). A run without
-    a ratio (failed, or a NaN error, which JSON stores as null) is counted apart.
-    ``name_dataset`` names the data set of the highest ratio.
-    """
-    autoencoders = [r for r in records if _is_autoencoder(r) and not _skipped(r)]
-    compared = [r for r in autoencoders if r["ratio_to_pca"] is not None]
-    if not compared:
-        return "no autoencoder run to compare with PCA"
-    n_worse = sum(r["ratio_to_pca"] > WORSE_THAN_PCA for r in compared)
-    text = (
-        f"autoencoders above {WORSE_THAN_PCA}x PCA's held-out error in {n_worse} of "
-        f"{_count(len(compared), 'run')}"
-    )
-    highest = compared[int(np.argmax([r["ratio_to_pca"] for r in compared]))]
-    where = f" on {highest['dataset']}" if name_dataset else ""
-    text += (
-        f" (highest: {highest['method']}{where}, code {highest['n_components']}, "
-        f"{format_ratio(highest['ratio_to_pca'])}x)"
-    )
-    n_without = len(autoencoders) - len(compared)
-    return text + (f"; {_count(n_without, 'run')} without an error" if n_without else "")
-
-
-def _skipped_text(skipped, all_methods) -> str:
-    by_reason = {}
-    for record in skipped:
-        by_reason.setdefault(record["note"].removeprefix("skipped: "), []).append(record)
-    parts = []
-    for reason, runs in by_reason.items():
-        methods = list(dict.fromkeys(record["method"] for record in runs))
-        codes = ", ".join(str(code) for code in dict.fromkeys(r["n_components"] for r in runs))
-        who = "every method" if set(methods) == set(all_methods) else ", ".join(methods)
-        parts.append(f"{who} at code {codes} ({reason})")
-    return "Not run: " + "; ".join(parts) + "."
-
-
-def _dataset_sizes(name, settings) -> str:
-    sizes = (settings.get("datasets") or {}).get(name)
-    if not sizes:
-        return ""
-    return (
-        f"{sizes['n_train']:,} training and {sizes['n_test']:,} held-out rows, "
-        f"{_count(sizes['n_features'], 'feature')}; "
-    )
-
-
-def images_dataset_lines(records, settings, fmt, headline) -> list[str]:
-    """The table of one data set's records (with ``ratio_to_pca``), open or folded."""
-    name = records[0]["dataset"]
-    shown = [record for record in records if not _skipped(record)]
-    columns = dict(IMAGES_COLUMNS)
-    if any(record.get("note") for record in shown):
-        columns["note"] = ("note", str)
-    lines = _table(shown, columns, IMAGES_TEXT_FIELDS, fmt) if shown else []
-    skipped = [record for record in records if _skipped(record)]
-    if skipped:
-        all_methods = [record["method"] for record in records]
-        lines += [fmt.text(_skipped_text(skipped, all_methods)), ""]
-    summary = _dataset_sizes(name, settings) + autoencoder_summary(records, name_dataset=False)
-    if headline:
-        return [f"**{fmt.text(name)}**: {fmt.text(summary)}.", "", *lines]
-    return fmt.folded(f"{name}: {summary}", lines)
-
-
 def _caption(run, settings, fmt, description) -> list[str]:
     date = (settings.get("date") or "")[:10]
     where = f"{_command(run, settings, fmt)}, {fmt.code(run.file)}" + (f", {date}" if date else "")
@@ -338,24 +210,15 @@ def _caption(run, settings, fmt, description) -> list[str]:
 
 
 def images_lines(content, run, fmt, headline=HEADLINE_DATASET) -> list[str]:
-    """An images-suite results file: a summary, then a table per data set.
+    """An images-suite results file: a table per data set, then the verdict against PCA.
 
     The table of the data set ``headline`` stands open, the others are folded.
     """
     settings = content.get("settings") or {}
-    records = with_ratios_to_pca(content.get("results") or [])
-    lines = _caption(
-        run,
-        settings,
-        fmt,
-        "held-out squared error per sample, summed over features; vs PCA: that error "
-        "over PCA's at the same data set and code size (below 1: better than PCA); "
-        f"{fmt.text(autoencoder_summary(records))}.",
-    )
-    for name in dict.fromkeys(record["dataset"] for record in records):
-        subset = [record for record in records if record["dataset"] == name]
-        lines += images_dataset_lines(subset, settings, fmt, headline=name == headline)
-    return lines
+    records = verdict.with_ratios_to_pca(content.get("results") or [])
+    overall = verdict.summarize(records)[-1]
+    lines = _caption(run, settings, fmt, f"{fmt.text(verdict.summary_text(overall))}.")
+    return lines + verdict.run_lines(records, settings.get("datasets"), fmt, headline)
 
 
 # ---------------------------------------------------------------------------
@@ -372,20 +235,20 @@ def tabular_lines(content, run, fmt) -> list[str]:
         run,
         settings,
         fmt,
-        f"{_count(n_tables, 'table')}, scaled (a StandardScaler in front) and raw; "
+        f"{count_text(n_tables, 'table')}, scaled (a StandardScaler in front) and raw; "
         f"AE/PCA: the autoencoder's held-out error over PCA's; VAE gap to PPCA: how far "
         "the VAE's held-out ELBO lies below probabilistic PCA's log-likelihood.",
     )
     summary = summary_rows(content.get("summary") or [])
-    lines += _table(summary, SUMMARY_COLUMNS, SUMMARY_TEXT_FIELDS, fmt)
+    lines += table_lines(summary, SUMMARY_COLUMNS, SUMMARY_TEXT_FIELDS, fmt)
     not_loaded = settings.get("not_loaded") or {}
     if not_loaded:
         reasons = "; ".join(f"{name} ({reason})" for name, reason in not_loaded.items())
         lines += [fmt.text(f"Not run: {reasons}."), ""]
     method_names = settings.get("methods") or list(dict.fromkeys(r["method"] for r in records))
     rows, columns = configuration_rows(records, method_names)
-    table = _table(rows, columns, CONFIGURATION_TEXT_FIELDS, fmt)
-    return lines + fmt.folded(f"Every configuration: {_count(len(rows), 'row')}", table)
+    table = table_lines(rows, columns, CONFIGURATION_TEXT_FIELDS, fmt)
+    return lines + fmt.folded(f"Every configuration: {count_text(len(rows), 'row')}", table)
 
 
 SEED_COLUMNS = {
@@ -431,7 +294,192 @@ def tabular_seeds_lines(results_dir, fmt) -> list[str]:
         lines += [f"Not committed yet: {', '.join(missing)}.", ""]
     if not rows:
         return lines
-    return lines + _table(rows, SEED_COLUMNS, ("tables", *SUMMARY_TEXT_FIELDS), fmt)
+    return lines + table_lines(rows, SEED_COLUMNS, ("tables", *SUMMARY_TEXT_FIELDS), fmt)
+
+
+# ---------------------------------------------------------------------------
+# The README's own sections: the quick run's duration and the headline
+# ---------------------------------------------------------------------------
+
+
+def quick_duration_lines(results_dir, fmt) -> list[str]:
+    """One line: how long the committed quick run took, and where."""
+    run = COMMITTED_RUNS["quick"]
+    path = Path(results_dir) / run.file
+    content = load_results(path)
+    if content is None:
+        return [f"Not measured yet: {fmt.code(display_path(path))} is not committed.", ""]
+    settings = content.get("settings") or {}
+    took = fmt.text(f"The committed {run.label} took {duration_text(settings)}")
+    return [f"{took} ({fmt.code(display_path(path))}).", ""]
+
+
+HEADLINE_COLUMNS = {
+    "dataset": ("data set", str),
+    "n_components": ("code", str),
+    "pca_error": ("PCA held-out error", format_error),
+    "default_ratio": ("default AE vs PCA", format_ratio),
+    "default_fit_seconds": ("its fit s", format_significant),
+    "best": ("best autoencoder vs PCA", str),
+}
+HEADLINE_TEXT_FIELDS = ("dataset", "best")
+
+
+def headline_rows(records) -> list[dict]:
+    """One row per (data set, code size) where PCA ran: PCA's error, the default AE's, the best.
+
+    ``records`` carry ``ratio_to_pca`` (:func:`verdict.with_ratios_to_pca`).
+    """
+    rows = []
+    keys = dict.fromkeys((r["dataset"], r["n_components"]) for r in records)
+    for dataset, n_components in keys:
+        group = [r for r in records if (r["dataset"], r["n_components"]) == (dataset, n_components)]
+        by_method = {r["method"]: r for r in group}
+        pca = by_method.get("PCA")
+        if pca is None or pca.get("sq_error_per_sample") is None:
+            continue
+        default = by_method.get(DEFAULT_AUTOENCODER) or {}
+        compared = [r for r in group if verdict.is_autoencoder(r) and verdict.has_ratio(r)]
+        best = min(compared, key=lambda r: r["ratio_to_pca"], default=None)
+        rows.append(
+            {
+                "dataset": dataset,
+                "n_components": n_components,
+                "pca_error": pca["sq_error_per_sample"],
+                "default_ratio": default.get("ratio_to_pca"),
+                "default_fit_seconds": default.get("fit_seconds"),
+                "best": None
+                if best is None
+                else f"{format_ratio(best['ratio_to_pca'])} ({best['method']})",
+            }
+        )
+    return rows
+
+
+def _tabular_headline(run, results_dir, fmt) -> str:
+    """A line of a tabular run's summary: per protocol, how often the AE loses to PCA."""
+    path = Path(results_dir) / run.file
+    content = load_results(path)
+    if content is None:
+        return f"- {run.label.capitalize()}: {fmt.code(display_path(path))} is not committed."
+    n_tables = len({record["dataset"] for record in content.get("results") or []})
+    parts = []
+    for entry in content.get("summary") or []:
+        part = (
+            f"{entry['protocol']}: {entry['ae_worse_than_pca']} of {entry['ae_configurations']} "
+            f"above {verdict.WORSE_THAN_PCA}x PCA's held-out error"
+        )
+        if entry["median_ae_ratio"] is not None:
+            part += f", median {format_ratio(entry['median_ae_ratio'])}x"
+        if entry["worst_ae_ratio"] is not None and entry["ae_worse_than_pca"]:
+            part += f", worst {format_ratio(entry['worst_ae_ratio'])}x"
+            part += f" ({entry['worst_ae_configuration']})"
+        parts.append(part)
+    tables = TABULAR_RUN_TABLES.get(run.name)
+    which = {"development": "the defaults were tuned on", "holdout": "no default was tuned on"}
+    what = count_text(n_tables, "table") + (f" {which[tables]}" if tables in which else "")
+    return f"- {fmt.code(run.command)} ({fmt.text(what)}): {fmt.text('; '.join(parts))}."
+
+
+def headline_lines(results_dir, fmt) -> list[str]:
+    """The README's headline: the default run per data set and code size, and the verdicts."""
+    run = COMMITTED_RUNS["images"]
+    path = Path(results_dir) / run.file
+    content = load_results(path)
+    if content is None:
+        return run_lines(run, results_dir, fmt)
+    settings = content.get("settings") or {}
+    records = verdict.with_ratios_to_pca(content.get("results") or [])
+    n_autoencoders = len({r["method"] for r in records if verdict.is_autoencoder(r)})
+    lines = _caption(
+        run,
+        settings,
+        fmt,
+        "PCA's held-out squared error per sample; vs PCA: an autoencoder's held-out error "
+        "over PCA's at the same code size (below 1: better than PCA); default AE: "
+        f"{fmt.code('AutoencoderTransformer(n_components=code)')}, every other parameter at "
+        f"its default; best: the lowest ratio of the {n_autoencoders} autoencoders run.",
+    )
+    lines += table_lines(headline_rows(records), HEADLINE_COLUMNS, HEADLINE_TEXT_FIELDS, fmt)
+    overall = verdict.summarize(records)[-1]
+    lines += [f"Over the whole run: {fmt.text(verdict.summary_text(overall))}.", ""]
+    lines += [fmt.text(f"The run took {duration_text(settings)}; {machine_text(settings)}."), ""]
+    tabular_runs = [COMMITTED_RUNS[name] for name in TABULAR_RUN_TABLES]
+    lead = (
+        "The tabular suite: the default AE against PCA on real tables, with a "
+        "StandardScaler in front (scaled) and without (raw):"
+    )
+    lines += [fmt.text(lead), ""]
+    return lines + [_tabular_headline(r, results_dir, fmt) for r in tabular_runs] + [""]
+
+
+# ---------------------------------------------------------------------------
+# Figures drawn from the committed results
+# ---------------------------------------------------------------------------
+
+IMAGES_DIR = REPO_ROOT / "docs" / "images"
+# The PNG text chunk that records what a committed figure was drawn from.
+SOURCE_KEY = "Source"
+
+
+@dataclass(frozen=True)
+class CommittedFigure:
+    """A PNG in ``IMAGES_DIR`` drawn by ``plot(records, path, note, metadata)`` from a run."""
+
+    file: str
+    run: str
+    plot: object
+
+
+COMMITTED_FIGURES = (
+    CommittedFigure("benchmark_error_vs_code_size.png", "images", plots.plot_error_vs_code_size),
+    CommittedFigure("benchmark_error_vs_fit_time.png", "images", plots.plot_error_vs_fit_time),
+)
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def figure_source(figure, results_dir=RESULTS_DIR) -> str | None:
+    """What ``figure`` is drawn from: the results file's and the plotting code's digests.
+
+    None when the results file is not committed.
+    """
+    path = Path(results_dir) / COMMITTED_RUNS[figure.run].file
+    if not path.exists():
+        return None
+    return f"{path.name} sha256:{_sha256(path)}; plots.py sha256:{_sha256(plots.__file__)}"
+
+
+def recorded_source(path) -> str | None:
+    """The source that the PNG at ``path`` records, or None (no file, or none recorded)."""
+    from PIL import Image
+
+    if not Path(path).exists():
+        return None
+    with Image.open(path) as image:
+        return getattr(image, "text", {}).get(SOURCE_KEY)
+
+
+def draw_figure(figure, results_dir=RESULTS_DIR, images_dir=IMAGES_DIR) -> Path | None:
+    """Draw ``figure`` from its committed results file; None when that file is absent."""
+    source = figure_source(figure, results_dir)
+    if source is None:
+        return None
+    content = load_results(Path(results_dir) / COMMITTED_RUNS[figure.run].file)
+    note = (content.get("settings") or {}).get("quick_note")
+    path = Path(images_dir) / figure.file
+    return figure.plot(content.get("results") or [], path, note, metadata={SOURCE_KEY: source})
+
+
+def stale_figures(results_dir=RESULTS_DIR, images_dir=IMAGES_DIR) -> list[CommittedFigure]:
+    """The figures whose PNG was not drawn from the current results file and plotting code."""
+    return [
+        figure
+        for figure in COMMITTED_FIGURES
+        if recorded_source(Path(images_dir) / figure.file) != figure_source(figure, results_dir)
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -455,12 +503,16 @@ def run_lines(run, results_dir, fmt) -> list[str]:
 
 
 def section_lines(name, results_dir=RESULTS_DIR, fmt=None) -> list[str]:
-    """The lines of the section ``name`` (one of ``SECTIONS``)."""
+    """The lines of the section ``name`` (one of ``SECTIONS`` or ``README_SECTIONS``)."""
     fmt = Markdown() if fmt is None else fmt
     if name == "durations":
         return durations_lines(results_dir, fmt)
     if name == "tabular_seeds":
         return tabular_seeds_lines(results_dir, fmt)
+    if name == "quick_duration":
+        return quick_duration_lines(results_dir, fmt)
+    if name == "headline":
+        return headline_lines(results_dir, fmt)
     return run_lines(COMMITTED_RUNS[name], results_dir, fmt)
 
 
@@ -471,9 +523,11 @@ def markers(name) -> tuple[str, str]:
 def render_readme(text, results_dir=RESULTS_DIR) -> str:
     """``text`` with every section between markers rendered anew from ``results_dir``.
 
-    Raises ``ValueError`` naming a section whose pair of markers is not there exactly once.
+    The README holds the sections of ``README_SECTIONS``; the documentation renders
+    those of ``SECTIONS``. Raises ``ValueError`` naming a section whose pair of
+    markers is not there exactly once.
     """
-    for name in SECTIONS:
+    for name in README_SECTIONS:
         begin, end = markers(name)
         pattern = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), flags=re.DOTALL)
         found = list(pattern.finditer(text))
@@ -485,11 +539,29 @@ def render_readme(text, results_dir=RESULTS_DIR) -> str:
     return text
 
 
+def _check_or_draw_figures(args) -> int:
+    stale = stale_figures(args.results_dir, args.images_dir)
+    for figure in stale:
+        path = display_path(Path(args.images_dir) / figure.file)
+        if args.check:
+            print(
+                f"{path} was not drawn from {COMMITTED_RUNS[figure.run].file} and the current "
+                "benchmarks/plots.py; run python -m benchmarks.render to draw it.",
+                file=sys.stderr,
+            )
+        elif draw_figure(figure, args.results_dir, args.images_dir) is not None:
+            print(f"Drew {path}.", file=sys.stderr)
+    return 1 if stale and args.check else 0
+
+
 def main(argv=None) -> int:
-    """Rewrite (or, with ``--check``, compare) the README's results sections."""
+    """Rewrite (or, with ``--check``, compare) the README's results sections and figures."""
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.render",
-        description="Render the README's benchmark tables from the committed results files.",
+        description=(
+            "Render the README's benchmark tables, and draw the figures of docs/images/, "
+            "from the committed results files."
+        ),
     )
     parser.add_argument(
         "--readme", type=Path, default=README, help="the README (default: the repository's)"
@@ -501,9 +573,16 @@ def main(argv=None) -> int:
         help="the committed results files (default: benchmarks/results/)",
     )
     parser.add_argument(
+        "--images-dir",
+        type=Path,
+        default=IMAGES_DIR,
+        help="where the figures go (default: docs/images/)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
-        help="change nothing; print a diff and exit 1 if the README differs from the files",
+        help="change nothing; print a diff and exit 1 if the README or a figure differs "
+        "from what the files give",
     )
     args = parser.parse_args(argv)
     text = args.readme.read_text()
@@ -512,9 +591,10 @@ def main(argv=None) -> int:
     except ValueError as exc:
         print(f"error: {args.readme}: {exc}", file=sys.stderr)
         return 2
+    status = _check_or_draw_figures(args)
     if rendered == text:
         print(f"{args.readme} is up to date with {args.results_dir}.", file=sys.stderr)
-        return 0
+        return status
     if args.check:
         sys.stdout.writelines(
             difflib.unified_diff(
@@ -532,7 +612,7 @@ def main(argv=None) -> int:
         return 1
     args.readme.write_text(rendered)
     print(f"Rewrote the results sections of {args.readme}.", file=sys.stderr)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

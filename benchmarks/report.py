@@ -1,12 +1,21 @@
-"""Results as flat records: a markdown table for the terminal, JSON and CSV files.
+"""Results as flat records: markdown tables for the terminal and the README, JSON and CSV files.
 
 A record is a dict with the keys of ``FIELDS``; a measurement that does not apply
 (no ``inverse_transform``, no labels, a skipped run) is ``None``.
+
+Tables and text are written through a *writer*: ``text(value)`` escapes text,
+``code(value)`` quotes code, ``table(headings, rows, numeric)`` and ``folded(summary,
+lines)`` return lines. :class:`Markdown` writes the README and ``results.md``,
+:class:`Terminal` what ``python -m benchmarks`` prints; the documentation has its own
+(``docs/_ext/benchmark_tables.py``).
 """
 
 import csv
+import html
 import json
 import math
+import re
+import textwrap
 from pathlib import Path
 
 FIELDS = (
@@ -14,6 +23,7 @@ FIELDS = (
     "method",
     "n_components",
     "sq_error_per_sample",
+    "ratio_to_pca",
     "r2",
     "fit_seconds",
     "transform_rows_per_s",
@@ -63,26 +73,6 @@ def error_ratio(error, reference_error):
     return 1.0 if error == 0 else math.inf
 
 
-# (heading, formatter) per field shown in the table.
-TABLE_COLUMNS = {
-    "dataset": ("dataset", str),
-    "method": ("method", str),
-    "n_components": ("code", str),
-    "sq_error_per_sample": ("sq err/sample", format_error),
-    "r2": ("R2", format_three_decimals),
-    "fit_seconds": ("fit s", format_significant),
-    "transform_rows_per_s": ("transform rows/s", lambda value: f"{value:,.0f}"),
-    "peak_memory_mb": ("peak MiB", lambda value: f"{value:.1f}"),
-    "logreg_accuracy": ("logreg acc", format_three_decimals),
-    "knn_accuracy": ("5-NN acc", format_three_decimals),
-    "trustworthiness": ("trust", format_three_decimals),
-    "note": ("note", str),
-}
-
-# Left-aligned columns; every other column holds numbers and is right-aligned.
-TEXT_FIELDS = ("dataset", "method", "note")
-
-
 def _cell(record, field, columns):
     value = record.get(field)
     if value is None or value == "":
@@ -98,20 +88,31 @@ def table_cells(records, columns) -> list[list[str]]:
     return [[_cell(record, field, columns) for field in columns] for record in records]
 
 
-def markdown_table(records, columns=None, text_fields=TEXT_FIELDS) -> str:
+def table_lines(records, columns, text_fields, fmt) -> list[str]:
+    """The records as a table written by ``fmt``: ``columns`` as in :func:`markdown_table`."""
+    numeric = [field not in text_fields for field in columns]
+    headings = [heading for heading, _ in columns.values()]
+    return fmt.table(headings, table_cells(records, columns), numeric)
+
+
+def count_text(n, word) -> str:
+    """``"1 run"``, ``"1,347 runs"``: ``n`` and ``word``, plural unless ``n`` is 1."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def markdown_table(records, columns, text_fields) -> str:
     """A markdown table of the records, padded to line up in a terminal.
 
     Parameters
     ----------
     records : list of dict
         One row each.
-    columns : dict, default=None
-        ``{field: (heading, formatter)}`` of the columns shown, in order;
-        ``None`` for ``TABLE_COLUMNS``. A missing value shows as ``MISSING``.
-    text_fields : tuple of str, default=TEXT_FIELDS
+    columns : dict
+        ``{field: (heading, formatter)}`` of the columns shown, in order. A
+        missing value shows as ``MISSING``.
+    text_fields : tuple of str
         Fields aligned left; the others are numbers, aligned right.
     """
-    columns = TABLE_COLUMNS if columns is None else columns
     headings = [heading for heading, _ in columns.values()]
     numeric = [field not in text_fields for field in columns]
     return markdown_grid(headings, table_cells(records, columns), numeric)
@@ -131,6 +132,62 @@ def markdown_grid(headings, rows, numeric) -> str:
         colalign=["right" if is_numeric else "left" for is_numeric in numeric],
         disable_numparse=True,
     )
+
+
+class Markdown:
+    """The README's and ``results.md``'s writer: GitHub markdown."""
+
+    def text(self, value) -> str:
+        """``value`` as literal text: markdown's special characters escaped."""
+        text = re.sub(r"([\\`*|<\[\]])", r"\\\1", str(value))
+        # GitHub reads "_" inside a word (s_curve) as text; only at its edges as emphasis.
+        return re.sub(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", r"\\_", text)
+
+    def code(self, value) -> str:
+        return f"`{value}`"
+
+    def table(self, headings, rows, numeric) -> list[str]:
+        cells = [[self.text(cell) for cell in row] for row in rows]
+        grid = markdown_grid([self.text(heading) for heading in headings], cells, numeric)
+        return [*grid.split("\n"), ""]
+
+    def folded(self, summary, lines) -> list[str]:
+        """``lines`` under a line ``summary`` that unfolds them."""
+        summary = html.escape(summary, quote=False)
+        return [f"<details><summary>{summary}</summary>", "", *lines, "</details>", ""]
+
+
+TERMINAL_WIDTH = 100
+
+
+class Terminal:
+    """The terminal's writer: text as it is, tables in markdown, nothing folded.
+
+    :meth:`join` wraps the lines of text to ``TERMINAL_WIDTH`` columns; the tables'
+    columns are chosen to fit it.
+    """
+
+    def text(self, value) -> str:
+        return str(value)
+
+    def code(self, value) -> str:
+        return str(value)
+
+    def table(self, headings, rows, numeric) -> list[str]:
+        return [*markdown_grid(headings, rows, numeric).split("\n"), ""]
+
+    def folded(self, summary, lines) -> list[str]:
+        return [f"## {summary}", "", *lines]
+
+    def join(self, lines) -> str:
+        """The lines as one text, each line of text wrapped; table rows as they are."""
+        wrapped = []
+        for line in lines:
+            if line.startswith("|") or len(line) <= TERMINAL_WIDTH:
+                wrapped.append(line)
+            else:
+                wrapped += textwrap.wrap(line, TERMINAL_WIDTH, break_on_hyphens=False)
+        return "\n".join(wrapped)
 
 
 def quick_heading(note: str) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import clone
 from tqdm import tqdm
 
-from benchmarks import metrics
+from benchmarks import metrics, verdict
 from benchmarks.datasets import (
     DATASET_LOADERS,
     Dataset,
@@ -36,7 +36,7 @@ from benchmarks.datasets import (
 )
 from benchmarks.methods import METHODS, Method, get_method, quick_note
 from benchmarks.plots import make_all_plots
-from benchmarks.report import FIELDS, markdown_table, quick_heading, write_csv, write_json
+from benchmarks.report import FIELDS, Terminal, quick_heading, write_csv, write_json
 
 DEFAULT_DATASETS = ["digits", "swiss_roll", "s_curve", "mnist10k"]
 DEFAULT_N_COMPONENTS = [2, 8, 32]
@@ -203,18 +203,22 @@ def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
     }
 
 
+def _dataset_sizes(datasets) -> dict:
+    return {
+        dataset.name: {
+            "n_train": dataset.n_train,
+            "n_test": dataset.n_test,
+            "n_features": dataset.n_features,
+            "image_shape": dataset.image_shape,
+        }
+        for dataset in datasets
+    }
+
+
 def _settings(argv, args, datasets, methods, repeats, note, duration_seconds):
     return {
         "suite": "images",
-        "datasets": {
-            dataset.name: {
-                "n_train": dataset.n_train,
-                "n_test": dataset.n_test,
-                "n_features": dataset.n_features,
-                "image_shape": dataset.image_shape,
-            }
-            for dataset in datasets
-        },
+        "datasets": _dataset_sizes(datasets),
         "methods": [method.name for method in methods],
         "n_components": args.n_components,
         "repeats": repeats,
@@ -228,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks",
         description=(
             "Compare autoencoders with PCA and other methods: held-out reconstruction "
-            "error, speed, memory and the quality of the codes. Writes a markdown "
-            "table to stdout, results.json, results.csv and PNG plots to --out."
+            "error, speed, memory and the quality of the codes. Prints a table per data "
+            "set and the verdict against PCA (each run's error over PCA's, how many "
+            "autoencoder runs are above 1.02x PCA's, the median ratio), and writes them "
+            "to results.md, with results.json, results.csv and PNG plots, in --out."
         ),
     )
     add_suite_argument(parser)
@@ -389,23 +395,26 @@ def _run(argv, args, methods, repeats):
         quick=args.quick,
         random_state=args.seed,
     )
-    records = [result.record for result in results]
+    records = verdict.with_ratios_to_pca([result.record for result in results])
     note = quick_note(conv=any(method.needs_images for method in methods)) if args.quick else None
-    if note is not None:
-        print(quick_heading(note))
-    print(markdown_table(records))
+    terminal = Terminal()
+    lines = [quick_heading(note)] if note is not None else []
+    lines += verdict.run_lines(records, _dataset_sizes(datasets), terminal)
+    report = terminal.join(lines)
+    print(report)
 
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(records, args.out / "results.csv")
+    (args.out / "results.md").write_text(f"# {command_line(argv)}\n\n{report}\n")
     try:
         plot_paths = make_all_plots(datasets, results, args.out, note)
     finally:
         # Last, so that the duration is the whole run's; and even if a plot fails.
         duration_seconds = time.perf_counter() - start
         settings = _settings(argv, args, datasets, methods, repeats, note, duration_seconds)
-        write_json(records, args.out / "results.json", settings)
+        write_json(records, args.out / "results.json", settings, summary=verdict.summarize(records))
     print(
-        f"Wrote results.json, results.csv and {len(plot_paths)} plots to {args.out} "
+        f"Wrote results.md, results.json, results.csv and {len(plot_paths)} plots to {args.out} "
         f"in {duration_seconds:.0f} s.",
         file=sys.stderr,
     )

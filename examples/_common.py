@@ -25,9 +25,12 @@ sys.path.insert(0, str(REPO_ROOT))
 from benchmarks.datasets import load_mnist10k  # noqa: E402
 
 QUICK = os.environ.get("SK_AUTOENCODER_EXAMPLES_QUICK", "") not in ("", "0")
-OUTPUT_DIR = os.environ.get("SK_AUTOENCODER_EXAMPLES_OUT", str(REPO_ROOT / "examples" / "output"))
+OUTPUT_DIR = os.environ.get(
+    "SK_AUTOENCODER_EXAMPLES_OUT", str(REPO_ROOT / "examples" / "output")
+)
 
-# Rows per split in quick mode: enough for every class to appear, few enough for seconds.
+# Rows per split in quick mode: enough for every class to appear, few enough for
+# seconds.
 QUICK_N_TRAIN = 300
 QUICK_N_TEST = 100
 
@@ -66,7 +69,9 @@ def plot_image_rows(rows, row_titles, image_shape=(28, 28), title=None):
             ax.imshow(np.reshape(image, image_shape), cmap="gray_r", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-        row_axes[0].set_ylabel(row_title, rotation=0, ha="right", va="center", fontsize=9)
+        row_axes[0].set_ylabel(
+            row_title, rotation=0, ha="right", va="center", fontsize=9
+        )
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -45,7 +45,9 @@ param_grid = {
     "autoencodertransformer__noise": [0.0, 0.5, 1.0],
 }
 search = GridSearchCV(pipeline, param_grid, cv=3).fit(X, y)
-print(f"Best parameters: {search.best_params_}, accuracy {search.best_score_:.3f}")
+print(f"Best cross-validated accuracy: {search.best_score_:.3f}, with")
+for name, value in search.best_params_.items():
+    print(f"    {name}={value}")
 
 # %%
 # Cross-validated accuracy against code size, one line per noise level

@@ -54,6 +54,9 @@ def check_kernel_sizes(kernel_size, n_layers):
 class ConvAutoencoderTransformer(DeterministicAutoencoder):
     """Convolutional autoencoder for images, as a scikit-learn transformer.
 
+    ``n_components`` defaults to 2, where ``PCA()`` keeps every component:
+    pass the code size you want (``None`` keeps as many units as features).
+
     It takes flat rows, ``(n_samples, C * H * W)``, like any transformer, so
     it fits in a Pipeline where PCA would; ``image_shape`` says how a row
     folds into an image. The encoder halves the height and width with a
@@ -116,7 +119,8 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
     >>> from sk_autoencoder import ConvAutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
     >>> autoencoder = ConvAutoencoderTransformer(
-    ...     n_components=8, image_shape=(8, 8), channels=(8, 16), max_iter=2, random_state=0
+    ...     n_components=8, image_shape=(8, 8), channels=(8, 16),
+    ...     max_iter=2, random_state=0,
     ... )
     >>> codes = autoencoder.fit_transform(X)
     >>> codes.shape

@@ -9,6 +9,9 @@ from sk_autoencoder._modules import check_layer_sizes, dense_stack
 class AutoencoderTransformer(DeterministicAutoencoder):
     """Dense autoencoder as a scikit-learn transformer, a drop-in for PCA.
 
+    ``n_components`` defaults to 2, where ``PCA()`` keeps every component:
+    pass the code size you want (``None`` keeps as many units as features).
+
     The encoder maps each row through ``hidden_layer_sizes`` to a linear code
     of ``n_components`` values; the decoder mirrors it back. Data are centred
     per feature and divided by one global scale inside, so raw data of any
@@ -58,7 +61,9 @@ class AutoencoderTransformer(DeterministicAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from sk_autoencoder import AutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> autoencoder = AutoencoderTransformer(n_components=8, max_iter=5, random_state=0)
+    >>> autoencoder = AutoencoderTransformer(
+    ...     n_components=8, max_iter=5, random_state=0
+    ... )
     >>> codes = autoencoder.fit_transform(X)
     >>> codes.shape
     (1797, 8)

@@ -44,8 +44,9 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
 
     Parameters
     ----------
-    estimator : BaseAutoencoder
-        A fitted estimator of one of the package's classes.
+    estimator : AutoencoderTransformer, ConvAutoencoderTransformer or \
+            VariationalAutoencoderTransformer
+        A fitted estimator.
     path : str or path-like
         File to write, conventionally ending in ``.safetensors``.
 
@@ -157,9 +158,10 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
 
     Returns
     -------
-    estimator : BaseAutoencoder
-        The fitted estimator; its outputs equal the saved estimator's on the
-        same device.
+    estimator : AutoencoderTransformer, ConvAutoencoderTransformer or \
+            VariationalAutoencoderTransformer
+        The fitted estimator, of the saved one's class; its outputs equal the
+        saved estimator's on the same device.
 
     Raises
     ------

@@ -21,6 +21,9 @@ from sk_autoencoder._pca_start import (
 class VariationalAutoencoderTransformer(BaseAutoencoder):
     """Variational autoencoder (VAE) as a scikit-learn transformer.
 
+    ``n_components`` defaults to 2, where ``PCA()`` keeps every component:
+    pass the code size you want (``None`` keeps as many units as features).
+
     The encoder maps each row through ``hidden_layer_sizes`` to a Gaussian
     posterior over a code of ``n_components`` values; the decoder mirrors it
     back to the parameters of the data's likelihood. Training maximises the
@@ -102,7 +105,9 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from sk_autoencoder import VariationalAutoencoderTransformer
     >>> X, _ = load_digits(return_X_y=True)
-    >>> vae = VariationalAutoencoderTransformer(n_components=2, max_iter=5, random_state=0)
+    >>> vae = VariationalAutoencoderTransformer(
+    ...     n_components=2, max_iter=5, random_state=0
+    ... )
     >>> vae.fit_transform(X).shape
     (1797, 2)
     >>> vae.sample(3, random_state=0).shape

@@ -13,14 +13,15 @@ import pandas as pd
 import pytest
 import torch
 from matplotlib.figure import Figure
+from numpy.testing import assert_allclose
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from benchmarks import datasets, methods, render, tabular
+from benchmarks import datasets, methods, render, tabular, verdict
 from benchmarks.datasets import DatasetError, load_mnist10k, load_user_data, read_idx
-from benchmarks.methods import METHODS, Method
+from benchmarks.methods import METHODS, Method, make_pca
 from benchmarks.metrics import limited_threads, squared_error_per_sample
-from benchmarks.report import FIELDS, write_json
+from benchmarks.report import FIELDS, TERMINAL_WIDTH, format_ratio, write_json
 from benchmarks.run import main, run_settings
 
 
@@ -53,7 +54,84 @@ def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
     )
     numbers = [record[field] for field in FIELDS[3:-1]]
     assert all(math.isfinite(number) for number in numbers), record
-    assert "| digits" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "## digits: 1,347 training and 450 held-out rows" in out
+    assert (tmp_path / "results.md").read_text().endswith(out)
+
+
+class _ShrunkPCA(PCA):
+    """A stand-in autoencoder worse than PCA: its reconstructions shrink towards zero."""
+
+    def inverse_transform(self, X):
+        return 0.8 * super().inverse_transform(X)
+
+
+def _make_shrunk_pca(n_components, dataset, quick, random_state):
+    return _ShrunkPCA(n_components=n_components, random_state=random_state)
+
+
+def _make_wider_pca(n_components, dataset, quick, random_state):
+    # Better than PCA at the same code size: it keeps twice the components.
+    return PCA(n_components=min(2 * n_components, dataset.n_features), random_state=random_state)
+
+
+def _verdict_rows(out):
+    """The verdict table's rows in the printed text, by data set."""
+    rows = _markdown_rows(out.splitlines())
+    return {row[0]: row for row in rows if len(row) == len(verdict.SUMMARY_COLUMNS)}
+
+
+def test_benchmarks_prints_the_verdict_that_results_json_holds(tmp_path, monkeypatch, capsys):
+    # Stand-ins named as autoencoders: as good as, worse than and better than PCA.
+    monkeypatch.setitem(METHODS, "AE same", Method("AE same", make_pca))
+    monkeypatch.setitem(METHODS, "AE worse", Method("AE worse", _make_shrunk_pca))
+    monkeypatch.setitem(METHODS, "AE better", Method("AE better", _make_wider_pca))
+    argv = ["--datasets", "digits", "swiss_roll", "--methods", "PCA", "AE same", "AE worse"]
+    argv += ["AE better", "--n-components", "2", "8", "32", "--repeats", "1"]
+
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+
+    out = capsys.readouterr().out
+    assert max(map(len, out.splitlines())) <= TERMINAL_WIDTH
+    content = json.loads((tmp_path / "results.json").read_text())
+    records = content["results"]
+    # Computed here from the file's errors, not by benchmarks.verdict.
+    pca = {
+        (r["dataset"], r["n_components"]): r["sq_error_per_sample"]
+        for r in records
+        if r["method"] == "PCA"
+    }
+    measured = [r for r in records if r["sq_error_per_sample"] is not None]
+    ratios = [r["sq_error_per_sample"] / pca[r["dataset"], r["n_components"]] for r in measured]
+    # Each measured run's ratio, in the order of the file: a table row each.
+    printed = [row for row in _markdown_rows(out.splitlines()) if len(row) == 8]
+    assert [(row[0], row[1]) for row in printed] == [
+        (r["method"], str(r["n_components"])) for r in measured
+    ]
+    assert [row[3] for row in printed] == [format_ratio(ratio) for ratio in ratios]
+    verdict_rows = _verdict_rows(out)
+    for name in ("digits", "swiss_roll", "all data sets"):
+        in_scope = [
+            ratio
+            for r, ratio in zip(measured, ratios, strict=True)
+            if r["method"].startswith("AE") and name in (r["dataset"], "all data sets")
+        ]
+        n_above = sum(ratio > 1.02 for ratio in in_scope)
+        median = float(np.median(in_scope))
+        assert verdict_rows[name][1:4] == [str(len(in_scope)), str(n_above), format_ratio(median)]
+    # Over both data sets, AE worse's 5 runs of the 15 (digits at 2, 8, 32; swiss_roll at 2, 8).
+    assert (n_above, len(in_scope)) == (5, 15)
+    overall = (
+        f"Overall: autoencoders above 1.02x PCA's held-out error in {n_above} of "
+        f"{len(in_scope)} runs, median {format_ratio(median)}x"
+    )
+    assert overall in " ".join(out.split())
+    assert content["summary"][-1]["above_pca"] == n_above
+    assert content["summary"][-1]["median_ratio"] == pytest.approx(median, rel=1e-12)
+    with open(tmp_path / "results.csv", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if row["sq_error_per_sample"]]
+    assert_allclose([float(row["ratio_to_pca"]) for row in rows], ratios, rtol=1e-12)
+    assert (tmp_path / "results.md").read_text().endswith(out)
 
 
 def test_benchmarks_run_every_autoencoder_end_to_end(tmp_path, monkeypatch):
@@ -356,10 +434,9 @@ def test_readme_results_sections_are_rendered_from_the_committed_results():
 def test_committed_results_are_the_runs_they_are_named_after(run):
     path = render.RESULTS_DIR / run.file
     if not path.exists():
-        # Not a skip: the README must say that these results are missing.
-        assert f"No {run.label} results yet: `benchmarks/results/{run.file}`" in (
-            render.README.read_text()
-        )
+        # Not a skip: the documentation must say that these results are missing.
+        lines = render.run_lines(run, render.RESULTS_DIR, render.Markdown())
+        assert lines[0].startswith(f"No {run.label} results yet: `benchmarks/results/{run.file}`")
         return
     settings = json.loads(path.read_text())["settings"]
     command = shlex.split(settings["command"])
@@ -434,7 +511,8 @@ def test_render_images_computes_the_ratio_to_pca_per_data_set_and_code_size(tmp_
     text = "\n".join(lines)
     assert text.startswith("**Default run** (`python -m benchmarks`, `images.json`, 2025-01-31)")
     assert "quick" not in text
-    ratios = {(row[0], row[1]): row[3] for row in _markdown_rows(lines)}
+    rows = [row for row in _markdown_rows(lines) if len(row) == len(verdict.IMAGES_COLUMNS)]
+    ratios = {(row[0], row[1]): row[3] for row in rows}
     assert ratios == {
         ("PCA", "2"): "1.000",
         ("AE deep", "2"): "0.500",
@@ -446,17 +524,23 @@ def test_render_images_computes_the_ratio_to_pca_per_data_set_and_code_size(tmp_
     }
     # 1.10x is above the 1.02 threshold, 1.01x is not; Isomap is no autoencoder.
     assert (
-        "autoencoders above 1.02x PCA's held-out error in 1 of 4 runs "
+        "autoencoders above 1.02x PCA's held-out error in 1 of 4 runs, median 0.755x "
         "(highest: AE vanilla on digits, code 2, 1.100x)."
     ) in text
     # The headline data set stands open, the others are folded.
     assert (
         "**mnist10k**: 8,000 training and 2,000 held-out rows, 784 features; autoencoders "
-        "above 1.02x PCA's held-out error in 0 of 2 runs (highest: AE vanilla, code 8, 1.010x)."
+        "above 1.02x PCA's held-out error in 0 of 2 runs, median 0.755x (highest: AE vanilla, "
+        "code 8, 1.010x)."
     ) in lines
     assert any(line.startswith("<details><summary>digits: 1,347 training") for line in lines)
     assert "Not run: KernelPCA at code 8 (too many rows)." in lines
-    assert "| no inverse_transform |" in text
+    assert "Notes: Isomap at code 2 (no inverse_transform)." in lines
+    # The verdict: per data set, then over both.
+    verdict_rows = {row[0]: row for row in _markdown_rows(lines) if len(row) == 5}
+    assert verdict_rows["digits"][1:] == ["2", "1", "0.800", "1.100 (AE vanilla, code 2)"]
+    assert verdict_rows["mnist10k"][1:] == ["2", "0", "0.755", "1.010 (AE vanilla, code 8)"]
+    assert verdict_rows["all data sets"][1:4] == ["4", "1", "0.755"]
 
 
 def test_render_quick_results_say_so(tmp_path):
@@ -579,25 +663,73 @@ def test_committed_seed_results_are_the_runs_they_are_named_after(run):
 def test_render_readme_rewrites_only_between_markers_and_check_fails_on_drift(tmp_path, capsys):
     results_dir = tmp_path / "results"
     results_dir.mkdir()
+    images_dir = tmp_path / "images"
+    images_dir.mkdir()
     readme = tmp_path / "README.md"
-    markers = map(render.markers, render.SECTIONS)
+    markers = map(render.markers, render.README_SECTIONS)
     stale = "".join(f"{begin}\nstale\n{end}\n\n" for begin, end in markers)
     readme.write_text(f"# Title\n\nProse before.\n\n{stale}Prose after.\n")
     argv = ["--readme", str(readme), "--results-dir", str(results_dir)]
+    argv += ["--images-dir", str(images_dir)]
 
     assert render.main([*argv, "--check"]) == 1
     assert "-stale" in capsys.readouterr().out
     assert render.main(argv) == 0
     text = readme.read_text()
-    assert text.startswith("# Title\n\nProse before.\n\n<!-- results:durations:begin -->\n")
-    last_end = render.markers(render.SECTIONS[-1])[1]
+    first_begin = render.markers(render.README_SECTIONS[0])[0]
+    assert text.startswith(f"# Title\n\nProse before.\n\n{first_begin}\n")
+    last_end = render.markers(render.README_SECTIONS[-1])[1]
     assert text.endswith(f"{last_end}\n\nProse after.\n")
     assert "\nNo default run results yet: " in text and "stale" not in text
     assert render.main([*argv, "--check"]) == 0
+    assert not list(images_dir.iterdir())  # no results, no figure
     _write_images_results(results_dir / "images.json")
     assert render.main([*argv, "--check"]) == 1  # the results changed, the README did not
-    readme.write_text(text.replace("<!-- results:quick:end -->", ""))
+    assert render.main(argv) == 0
+    assert {path.name for path in images_dir.iterdir()} == {
+        figure.file for figure in render.COMMITTED_FIGURES
+    }
+    assert render.main([*argv, "--check"]) == 0
+    readme.write_text(text.replace("<!-- results:headline:end -->", ""))
     assert render.main(argv) == 2
+
+
+def test_render_headline_sets_the_default_autoencoder_and_the_best_beside_pca(tmp_path):
+    _write_images_results(tmp_path / "images.json")
+
+    lines = render.section_lines("headline", tmp_path)
+
+    rows = _markdown_rows(lines)
+    # data set, code, PCA's error, the default AE's ratio and fit s, the best ratio
+    assert rows == [
+        ["digits", "2", "40.00", "0.500", "1.5", "0.500 (AE deep)"],
+        ["mnist10k", "8", "30.00", "0.500", "1.5", "0.500 (AE deep)"],
+    ]
+    text = " ".join(lines)
+    assert "Over the whole run: autoencoders above 1.02x PCA's held-out error in 1 of 4" in text
+    assert "tabular.json` is not committed" in text
+
+
+@pytest.mark.parametrize("figure", render.COMMITTED_FIGURES, ids=lambda figure: figure.file)
+def test_committed_figures_are_drawn_from_the_committed_results(figure):
+    path = render.IMAGES_DIR / figure.file
+
+    # On failure: python -m benchmarks.render draws the figures from the files.
+    assert render.recorded_source(path) == render.figure_source(figure), path
+
+
+def test_figures_record_the_results_and_plotting_code_they_come_from(tmp_path):
+    _write_images_results(tmp_path / "images.json")
+    (figure,) = [f for f in render.COMMITTED_FIGURES if f.file.endswith("code_size.png")]
+
+    path = render.draw_figure(figure, tmp_path, tmp_path)
+
+    assert render.recorded_source(path) == render.figure_source(figure, tmp_path)
+    assert render.stale_figures(tmp_path, tmp_path) == [
+        f for f in render.COMMITTED_FIGURES if f is not figure
+    ]
+    _write_images_results(tmp_path / "images.json", duration_seconds=13.0)
+    assert figure in render.stale_figures(tmp_path, tmp_path)
 
 
 def test_render_markdown_escapes_text_from_the_files():

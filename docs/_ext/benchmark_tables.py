@@ -22,6 +22,11 @@ def escape(text):
     return text
 
 
+def literal(text):
+    """``text`` as reST inline code: shown as typed, "--" included."""
+    return f"``{text}``"
+
+
 def list_table(title, headings, rows, classes="benchmark-table"):
     """reST lines of a ``list-table`` with one header row."""
     lines = [f".. list-table:: {title}".rstrip(), "   :header-rows: 1", f"   :class: {classes}", ""]
@@ -53,7 +58,7 @@ class ReST:
         return escape(str(value))
 
     def code(self, value):
-        return f"``{value}``"
+        return literal(value)
 
     def table(self, headings, rows, numeric):
         # The stylesheet aligns every column but the first right (custom.css).
@@ -85,11 +90,24 @@ def describe(value, nested=False):
         text = ", ".join(describe(item, nested=True) for item in value)
         return f"({text})" if nested else text or MISSING
     if isinstance(value, dict):
+        # The keys inside a value are names as the file writes them ("sk_autoencoder").
         if any(isinstance(item, dict) for item in value.values()):
             return "; ".join(f"{key} ({describe(item)})" for key, item in value.items())
-        parts = [f"{words(key)} {describe(item, nested=True)}" for key, item in value.items()]
+        parts = [f"{key} {describe(item, nested=True)}" for key, item in value.items()]
         return ", ".join(parts) or MISSING
     return str(value)
+
+
+# Settings whose value is a command, shown as code: as text, reST's smart quotes would
+# typeset its "--out" as "–out", which a shell does not accept.
+COMMAND_SETTINGS = ("command",)
+
+
+def setting_text(key, value):
+    """reST of one setting's value: a command as code, anything else as text."""
+    if key in COMMAND_SETTINGS and isinstance(value, str) and value:
+        return literal(value)
+    return escape(describe(value))
 
 
 def settings_lines(settings):
@@ -97,7 +115,7 @@ def settings_lines(settings):
     if not settings:
         return []
     items = [
-        f"- {escape(words(key))}: {escape(describe(value))}" for key, value in settings.items()
+        f"- {escape(words(key))}: {setting_text(key, value)}" for key, value in settings.items()
     ]
     return folded_lines("Settings of the run", [*items, ""])
 

@@ -41,12 +41,20 @@ from benchmarks.datasets import load_mnist10k  # noqa: E402
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1])
-    parser.add_argument("--out", required=True, help="where the first process saves the model")
+    parser.add_argument(
+        "--out", required=True, help="where the first process saves the model"
+    )
     parser.add_argument("--n-components", type=int, default=8)
-    parser.add_argument("--max-iter", type=int, default=None, help="epochs (default: 100)")
-    parser.add_argument("--n-train", type=int, default=None, help="use the first N training rows")
+    parser.add_argument(
+        "--max-iter", type=int, default=None, help="epochs (default: 100)"
+    )
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="use the first N training rows"
+    )
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads per process"
+    )
     parser.add_argument(
         "--backend",
         choices=["nccl", "gloo"],
@@ -58,7 +66,9 @@ def parse_arguments():
 
 def squared_error(model, X):
     """Held-out squared error per image, summed over pixels."""
-    return float(np.mean(np.sum((model.inverse_transform(model.transform(X)) - X) ** 2, axis=1)))
+    return float(
+        np.mean(np.sum((model.inverse_transform(model.transform(X)) - X) ** 2, axis=1))
+    )
 
 
 def main():
@@ -69,7 +79,9 @@ def main():
     if use_cuda:
         # One GPU per process where there are enough: "cuda" then means this
         # process's own. More processes than GPUs share them (gloo only).
-        gpu = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count())
+        gpu = torch.device(
+            "cuda", int(os.environ.get("LOCAL_RANK", 0)) % torch.cuda.device_count()
+        )
         torch.cuda.set_device(gpu)
     # NCCL binds the group to this process's GPU; gloo needs no device.
     dist.init_process_group(backend, device_id=gpu if backend == "nccl" else None)
@@ -95,11 +107,13 @@ def main():
     if rank == 0:
         save(model, arguments.out)
         pca = PCA(n_components=arguments.n_components).fit(X_train)
+        model_error = squared_error(model, data.X_test)
+        pca_error = squared_error(pca, data.X_test)
         print(
-            f"{world_size} process(es) on {model.device_.type}, {len(X_train)} training rows "
-            f"({len(shard)} here), {model.n_iter_} epochs in {fit_seconds:.1f} s.\n"
-            f"Held-out squared error per image: autoencoder {squared_error(model, data.X_test):.2f}"
-            f", PCA {squared_error(pca, data.X_test):.2f}. Saved to {arguments.out}."
+            f"{world_size} process(es) on {model.device_.type}, {len(X_train)} "
+            f"training rows ({len(shard)} here), {model.n_iter_} epochs in "
+            f"{fit_seconds:.1f} s.\nHeld-out squared error per image: autoencoder "
+            f"{model_error:.2f}, PCA {pca_error:.2f}. Saved to {arguments.out}."
         )
     # The others wait for the first to save, so that no process leaves the group early.
     dist.barrier()
