@@ -10,6 +10,8 @@ measures and reports.
   loop that trains the same network from the same PCA start (same widths,
   Adam, batch size, epochs, learning rate schedule, loss) on the same rows,
   MNIST's 784 pixels and scikit-learn's 8x8 digits (64 features);
+- busy fit: a default fit on MNIST with torch's default threads, on an idle
+  machine and with another process keeping one core busy;
 - transform: rows per second of the autoencoder's ``transform`` against
   ``PCA.transform``;
 - grid search: ``GridSearchCV`` over ``n_components`` with ``n_jobs=2``
@@ -25,6 +27,7 @@ import math
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -157,6 +160,38 @@ def bench_fit_overhead(X, *, data, epochs, repeats, hidden_layer_sizes=(256, 128
         "package_seconds": package_median,
         "torch_loop_seconds": reference_median,
         "ratio": package_median / reference_median,
+    }
+
+
+def bench_fit_on_a_busy_machine(X, *, n_components=8):
+    """Seconds of a default fit with every core idle, then with one kept busy by another process.
+
+    Torch runs on its default threads (one per core), as a user's fit does: the
+    library must not collapse when another process takes one of the cores.
+    """
+    estimator = AutoencoderTransformer(n_components, random_state=0)
+    n_cores = len(os.sched_getaffinity(0))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_cores)
+    try:
+        idle_seconds = _median_seconds(lambda: clone(estimator).fit(X), 1)
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            # Let the busy process show up in the cores' counters.
+            time.sleep(1.0)
+            busy_seconds = _median_seconds(lambda: clone(estimator).fit(X), 1)
+        finally:
+            busy.kill()
+            busy.wait()
+    finally:
+        torch.set_num_threads(previous)
+    return {
+        "benchmark": "default fit with one core busy vs idle",
+        "rows": X.shape[0],
+        "torch_threads": n_cores,
+        "idle_seconds": idle_seconds,
+        "busy_seconds": busy_seconds,
+        "ratio": busy_seconds / idle_seconds,
     }
 
 
@@ -302,6 +337,7 @@ def _steps(args, repeats, memmap_rows):
             hidden_layer_sizes=(32,),
             n_components=8,
         ),
+        "busy-fit": lambda: bench_fit_on_a_busy_machine(mnist().X_train),
         "transform": lambda: bench_transform_throughput(
             mnist().X_train, mnist().X_test, repeats=repeats
         ),
@@ -312,7 +348,14 @@ def _steps(args, repeats, memmap_rows):
     }
 
 
-STEP_NAMES = ("fit-mnist", "fit-digits", "transform", "grid-search", "memmap-memory")
+STEP_NAMES = (
+    "fit-mnist",
+    "fit-digits",
+    "busy-fit",
+    "transform",
+    "grid-search",
+    "memmap-memory",
+)
 
 
 def main(argv=None):

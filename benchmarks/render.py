@@ -104,7 +104,10 @@ SEED_RUNS = {
     ]
     for name in TABULAR_RUN_TABLES
 }
-SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds")
+# ``python -m benchmarks.training_cost``: default fits, and the fixed 100 epochs
+# of the package before its training budget (``--max-iter 100`` at commit f47dbc6).
+TRAINING_COST_FILES = ("training_cost.json", "training_cost_reference.json")
+SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds", "training_cost")
 
 # The images suite's data set whose table stands open; the others' are folded.
 HEADLINE_DATASET = "mnist10k"
@@ -482,6 +485,56 @@ def stale_figures(results_dir=RESULTS_DIR, images_dir=IMAGES_DIR) -> list[Commit
     ]
 
 
+def training_cost_paths(results_dir) -> list[Path]:
+    """The files of the ``training_cost`` section: default fits, then the reference."""
+    return [Path(results_dir) / file for file in TRAINING_COST_FILES]
+
+
+TRAINING_COST_COLUMNS = {
+    "data": ("data", str),
+    "n_components": ("code", str),
+    "random_state": ("seed", str),
+    "fit_seconds": ("fit s", format_significant),
+    "passes": ("passes", format_significant),
+    "ratio_to_pca": ("vs PCA", format_ratio),
+    "reference_fit_seconds": ("100 epochs: fit s", format_significant),
+    "reference_ratio_to_pca": ("100 epochs: vs PCA", format_ratio),
+    "ratio_to_reference": ("error vs 100 epochs", format_ratio),
+}
+
+
+def _case(record):
+    return record["data"], record["n_components"], record["random_state"]
+
+
+def training_cost_lines(results_dir, fmt) -> list[str]:
+    """Each default fit of ``training_cost.json`` beside the same case's 100-epoch fit."""
+    default_path, reference_path = training_cost_paths(results_dir)
+    default, reference = load_results(default_path), load_results(reference_path)
+    if default is None:
+        return [f"No training-cost results yet: {fmt.code(display_path(default_path))}.", ""]
+    references = {_case(record): record for record in (reference or {}).get("results", [])}
+    rows = []
+    for record in default["results"]:
+        row = dict(record)
+        match = references.get(_case(record))
+        if match is not None:
+            row["reference_fit_seconds"] = match["fit_seconds"]
+            row["reference_ratio_to_pca"] = match["ratio_to_pca"]
+            row["ratio_to_reference"] = record["error"] / match["error"]
+        rows.append(row)
+    settings = default.get("settings") or {}
+    lines = [
+        f"Default fits ({fmt.code('python -m benchmarks.training_cost')}, "
+        f"{settings.get('torch_threads', '?')} torch thread) and the fixed 100 epochs of "
+        'the package before its budget on the same case; "vs PCA" is the held-out '
+        "error over PCA's, \"error vs 100 epochs\" the default's held-out error over "
+        "the 100-epoch fit's.",
+        "",
+    ]
+    return lines + table_lines(rows, TRAINING_COST_COLUMNS, ("data",), fmt)
+
+
 # ---------------------------------------------------------------------------
 # Sections and the README
 # ---------------------------------------------------------------------------
@@ -509,6 +562,8 @@ def section_lines(name, results_dir=RESULTS_DIR, fmt=None) -> list[str]:
         return durations_lines(results_dir, fmt)
     if name == "tabular_seeds":
         return tabular_seeds_lines(results_dir, fmt)
+    if name == "training_cost":
+        return training_cost_lines(results_dir, fmt)
     if name == "quick_duration":
         return quick_duration_lines(results_dir, fmt)
     if name == "headline":

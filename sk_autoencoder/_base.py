@@ -407,10 +407,12 @@ class BaseAutoencoder(
             steps_per_pass = equal_batch_count(processes, n_training_rows, batch_size)
         else:
             steps_per_pass = -(-n_training_rows // batch_size)
+        parameters = self.net_.module_.parameters()
         return plan_training(
             self.max_iter,
             steps_per_pass=steps_per_pass,
             rows_per_step=batch_size * processes.world_size,
+            n_parameters=sum(p.numel() for p in parameters if p.requires_grad),
             max_epochs=self._budget_epochs,
             streaming=streaming,
         )

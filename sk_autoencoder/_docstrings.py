@@ -69,8 +69,9 @@ learning_rate_init : float, default=1e-3
 max_iter : int or "auto", default="auto"
     How long a fit trains. "auto" sets a budget of optimizer steps that
     follows the data: 100 passes over small data (30 for the convolutional
-    autoencoder), as many steps as six million rows make over large data;
-    it trains in rounds of at most 100 steps, scoring the held-out rows
+    autoencoder); over large data, rows seen times trainable parameters
+    capped at 10^12 (about 12 million rows for the default network on a
+    table); it trains in rounds of at most 100 steps, scoring the held-out rows
     after each, and stops once they stop improving (``n_iter_no_change``,
     ``tol``). An int trains that many epochs, a round each, as
     ``MLPRegressor``'s ``max_iter``.""",

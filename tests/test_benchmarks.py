@@ -734,3 +734,35 @@ def test_figures_record_the_results_and_plotting_code_they_come_from(tmp_path):
 
 def test_render_markdown_escapes_text_from_the_files():
     assert render.Markdown().text("a|b *c* s_curve _x_ <br>") == r"a\|b \*c\* s_curve \_x\_ \<br>"
+
+
+def test_training_cost_measures_a_default_fit_against_pca():
+    from benchmarks import training_cost
+
+    dataset = datasets.make_latent_table(2_000, n_test=500)
+    assert dataset.X_train.shape == (2_000, 50) and dataset.X_test.shape == (500, 50)
+    record = training_cost.measure(dataset, 4, max_iter=2, random_state=0)
+    assert record["rounds"] == 2 and record["steps"] == 2 * math.ceil(1_800 / 100)
+    assert_allclose(record["ratio_to_pca"], record["error"] / record["pca_error"])
+    assert record["ratio_to_pca"] <= 1.0 + 1e-9  # the floor holds on the test rows too
+
+
+def test_render_training_cost_sets_each_default_fit_beside_its_100_epochs(tmp_path):
+    def result(seconds, error, **case):
+        case = {"data": "flights", "n_components": 4, "random_state": 0, **case}
+        return {**case, "fit_seconds": seconds, "passes": 20.0, "error": error,
+                "pca_error": 10.0, "ratio_to_pca": error / 10.0}  # fmt: skip
+
+    default = [result(100.0, 1.1), result(20.0, 3.0, data="mnist10k", n_components=8)]
+    reference = [result(300.0, 1.0)]
+    for name, results in [("training_cost", default), ("training_cost_reference", reference)]:
+        settings = {"torch_threads": 1}
+        (tmp_path / f"{name}.json").write_text(
+            json.dumps({"settings": settings, "results": results})
+        )
+
+    rows = _markdown_rows(render.section_lines("training_cost", tmp_path))
+
+    # data, code, seed, fit s, passes, vs PCA, 100 epochs: fit s and vs PCA, error vs 100 epochs
+    assert rows[0] == ["flights", "4", "0", "100", "20", "0.110", "300", "0.100", "1.100"]
+    assert rows[1][:6] == ["mnist10k", "8", "0", "20", "20", "0.300"]

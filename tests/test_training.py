@@ -9,7 +9,7 @@ from skorch.history import History
 
 import sk_autoencoder._threads
 from sk_autoencoder._batching import BatchIterator, RowDataset
-from sk_autoencoder._budget import MAX_EPOCHS, MAX_ROWS_SEEN, ROUND_STEPS, plan_training
+from sk_autoencoder._budget import MAX_EPOCHS, MAX_PARAMETER_ROWS, ROUND_STEPS, plan_training
 from sk_autoencoder._callbacks import ValidationGuard
 from sk_autoencoder._threads import free_cores
 
@@ -27,11 +27,27 @@ def test_auto_trains_max_epochs_passes_over_small_data(digits, fast_dense):
     assert len(autoencoder.loss_curve_) == autoencoder.n_iter_
 
 
-def test_auto_caps_the_rows_large_data_see():
-    plan = plan_training("auto", steps_per_pass=5_000, rows_per_step=200, streaming=False)
-    assert plan.batches_per_round == ROUND_STEPS
-    assert plan.n_rounds * ROUND_STEPS == MAX_ROWS_SEEN // 200
-    assert plan.anneal
+def test_auto_caps_the_rows_large_data_see_by_the_network_size():
+    def plan(n_parameters):
+        return plan_training(
+            "auto",
+            steps_per_pass=5_000,
+            rows_per_step=200,
+            n_parameters=n_parameters,
+            streaming=False,
+        )
+
+    assert plan(100_000).batches_per_round == ROUND_STEPS
+    assert plan(100_000).n_rounds * ROUND_STEPS == MAX_PARAMETER_ROWS // (200 * 100_000)
+    # A network twice as large sees half as many rows.
+    assert plan(200_000).n_rounds == plan(100_000).n_rounds // 2
+    # A small network on small data keeps every pass.
+    assert (
+        plan_training(
+            "auto", steps_per_pass=20, rows_per_step=50, n_parameters=10_000, streaming=False
+        ).n_rounds
+        == (MAX_EPOCHS * 20) // ROUND_STEPS
+    )
 
 
 def test_an_int_max_iter_trains_that_many_epochs(digits, fast_dense):
@@ -41,7 +57,9 @@ def test_an_int_max_iter_trains_that_many_epochs(digits, fast_dense):
 
 
 def test_a_streaming_step_is_one_pass_at_a_constant_rate():
-    plan = plan_training("auto", steps_per_pass=7, rows_per_step=16, streaming=True)
+    plan = plan_training(
+        "auto", steps_per_pass=7, rows_per_step=16, n_parameters=100, streaming=True
+    )
     assert (plan.n_rounds, plan.batches_per_round, plan.anneal) == (1, None, False)
 
 

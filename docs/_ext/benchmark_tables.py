@@ -153,6 +153,8 @@ def results_paths(name, results_dir):
     """The files the section ``name`` (one of ``render.SECTIONS``) renders."""
     if name == "tabular_seeds":
         return render.seed_runs_paths(results_dir)
+    if name == "training_cost":
+        return render.training_cost_paths(results_dir)
     runs = render.COMMITTED_RUNS.values() if name == "durations" else [render.COMMITTED_RUNS[name]]
     return [Path(results_dir) / run.file for run in runs]
 
@@ -173,6 +175,9 @@ def results_lines(name, results_dir, repo_root):
     lines = render.section_lines(name, results_dir, ReST())
     if name == "tabular_seeds":
         return [*_seed_files_provenance(results_dir, repo_root), "", *lines]
+    if name == "training_cost":
+        paths = [path for path in render.training_cost_paths(results_dir) if path.exists()]
+        return [*(f"- {provenance(path, repo_root)}" for path in paths), "", *lines]
     if name == "durations":
         return lines
     [path] = results_paths(name, results_dir)
