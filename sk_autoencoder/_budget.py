@@ -74,9 +74,10 @@ def plan_training(
     if max_iter != "auto":
         return TrainingPlan(n_rounds=int(max_iter), batches_per_round=None, anneal=True)
     budget = budget_steps(steps_per_pass, rows_per_step, n_parameters, max_epochs)
-    round_steps = min(ROUND_STEPS, budget)
+    n_rounds = math.ceil(budget / ROUND_STEPS)
+    # Rounds of equal length, as close to the budget as whole steps allow.
     return TrainingPlan(
-        n_rounds=math.ceil(budget / round_steps), batches_per_round=round_steps, anneal=True
+        n_rounds=n_rounds, batches_per_round=math.ceil(budget / n_rounds), anneal=True
     )
 
 

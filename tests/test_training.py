@@ -39,6 +39,16 @@ def test_auto_caps_the_rows_large_data_see_by_the_network_size():
 
     assert plan(100_000).batches_per_round == ROUND_STEPS
     assert plan(100_000).n_rounds * ROUND_STEPS == MAX_PARAMETER_ROWS // (200 * 100_000)
+    # A budget that is no multiple of a round is spread over rounds of equal length.
+    uneven = plan_training(
+        "auto", steps_per_pass=18, rows_per_step=20, n_parameters=1_000, streaming=False
+    )
+    assert (uneven.n_rounds, uneven.batches_per_round) == (18, 100)
+    uneven = plan_training(
+        "auto", steps_per_pass=18, rows_per_step=20, n_parameters=1_000, max_epochs=30,
+        streaming=False,
+    )  # fmt: skip
+    assert (uneven.n_rounds, uneven.batches_per_round) == (6, 90)
     # A network twice as large sees half as many rows.
     assert plan(200_000).n_rounds == plan(100_000).n_rounds // 2
     # A small network on small data keeps every pass.
