@@ -21,6 +21,11 @@ from sk_autoencoder._modules import Autoencoder
 MAX_FRACTION_COMPONENTS = 128
 
 
+def is_fraction(n_components):
+    """Whether ``n_components`` is a fraction of variance to explain, not a number of units."""
+    return isinstance(n_components, Real) and not isinstance(n_components, Integral)
+
+
 def nested_prefix_sizes(n_components):
     """The code prefixes the ordered loss trains: powers of two below ``n_components``, then it.
 
@@ -136,10 +141,7 @@ class OrderedCodesMixin:
 
     def _check_training_data(self, X):
         super()._check_training_data(X)
-        fraction = isinstance(self.n_components, Real) and not isinstance(
-            self.n_components, Integral
-        )
-        if fraction and not self.ordered:
+        if is_fraction(self.n_components) and not self.ordered:
             raise ValueError(
                 f"n_components={self.n_components}, a fraction of variance to explain, "
                 "needs ordered=True: only ordered codes can be cut to the smallest "
@@ -147,7 +149,7 @@ class OrderedCodesMixin:
             )
 
     def _n_components(self, n_features):
-        if isinstance(self.n_components, Real) and not isinstance(self.n_components, Integral):
+        if is_fraction(self.n_components):
             return min(n_features, MAX_FRACTION_COMPONENTS)
         return super()._n_components(n_features)
 
@@ -172,7 +174,7 @@ class OrderedCodesMixin:
         total = self.n_features_in_ * self.scale_**2
         r2 = 1.0 - squared_errors / total
         n_components = module.n_components
-        if not isinstance(self.n_components, Integral):
+        if is_fraction(self.n_components):
             reached = np.flatnonzero(r2 >= self.n_components)
             n_components = int(reached[0]) + 1 if len(reached) else module.n_components
         module.n_active.fill_(n_components)

@@ -138,3 +138,15 @@ def test_fractional_code_size_survives_save_and_load(digits, tmp_path, fast_dens
     restored = load(path)
     assert restored.n_components_ == autoencoder.n_components_
     assert_array_equal(restored.transform(digits), autoencoder.transform(digits))
+
+
+def test_n_components_none_orders_every_feature(digits):
+    # As PCA(n_components=None): a code as wide as the data, which
+    # reconstructs them, since the network starts as PCA with every component.
+    X = digits[:200]
+    autoencoder = dense(n_components=None, hidden_layer_sizes=(8,), max_iter=2).fit(X)
+    assert autoencoder.n_components_ == X.shape[1]
+    assert autoencoder.transform(X).shape == X.shape
+    assert autoencoder.error_curve(X).shape == (X.shape[1],)
+    # Every component: R^2 is 1, up to the float32 network's rounding.
+    assert_allclose(autoencoder.explained_variance_ratio_.sum(), 1.0, atol=1e-4)
