@@ -1,6 +1,7 @@
 """CodeSizeSearchCV: every code size from one ordered fit per fold and network setting."""
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from benchmarks import search as search_benchmark
 from sk_autoencoder import (
     AutoencoderTransformer,
     CodeSizeSearchCV,
@@ -298,6 +300,17 @@ def test_search_clones_with_its_parameters():
     cloned.set_params(estimator__logisticregression__C=0.5)
     assert cloned.estimator.named_steps["logisticregression"].C == 0.5
     assert search.estimator.named_steps["logisticregression"].C == 1.0
+
+
+def test_search_benchmark_quick_run_writes_its_results(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(search_benchmark, "DIGITS_CODE_SIZES", [4, 8])
+    (result,) = search_benchmark.main(["--quick", "--only", "digits", "--out", str(tmp_path)])
+    written = json.loads((tmp_path / "search_quick.json").read_text())
+    assert written["results"] == json.loads(json.dumps([result]))
+    assert written["settings"]["quick"] and written["settings"]["threads"] == 1
+    assert result["search_best_n_components"] in (4, 8)
+    assert 0 < result["search_best_accuracy"] <= 1
+    assert "| digits: 2 code sizes, 3 folds" in capsys.readouterr().out
 
 
 def test_search_fits_clones_of_the_estimators_in_the_grid(data):
