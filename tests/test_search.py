@@ -1,7 +1,9 @@
 """CodeSizeSearchCV: every code size from one ordered fit per fold and network setting."""
 
 import copy
+import doctest
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -300,6 +302,14 @@ def test_search_clones_with_its_parameters():
     cloned.set_params(estimator__logisticregression__C=0.5)
     assert cloned.estimator.named_steps["logisticregression"].C == 0.5
     assert search.estimator.named_steps["logisticregression"].C == 1.0
+
+
+def test_user_guide_page_examples_run():
+    page = Path(__file__).resolve().parent.parent / "docs" / "user_guide" / "code_size_search.rst"
+    outcome = doctest.testfile(
+        str(page), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert outcome.attempted > 10 and outcome.failed == 0
 
 
 def test_search_benchmark_quick_run_writes_its_results(tmp_path, monkeypatch, capsys):
