@@ -3,10 +3,12 @@
 from sk_autoencoder._conv import ConvAutoencoderTransformer
 from sk_autoencoder._dense import AutoencoderTransformer
 from sk_autoencoder._persistence import load, save
+from sk_autoencoder._search import CodeSizeSearchCV
 from sk_autoencoder._variational import VariationalAutoencoderTransformer
 
 __all__ = [
     "AutoencoderTransformer",
+    "CodeSizeSearchCV",
     "ConvAutoencoderTransformer",
     "VariationalAutoencoderTransformer",
     "load",

@@ -21,6 +21,11 @@ from sk_autoencoder._modules import Autoencoder
 MAX_FRACTION_COMPONENTS = 128
 
 
+def is_fraction(n_components):
+    """Whether ``n_components`` is a fraction of variance to explain, not a number of units."""
+    return isinstance(n_components, Real) and not isinstance(n_components, Integral)
+
+
 def nested_prefix_sizes(n_components):
     """The code prefixes the ordered loss trains: powers of two below ``n_components``, then it.
 
@@ -118,7 +123,10 @@ class OrderedAutoencoder(Autoencoder):
 
 
 class OrderedCodesMixin:
-    """The ``ordered`` parameter: nested codes, ``error_curve`` and a fractional ``n_components``.
+    """The ``ordered`` parameter: nested codes, their prefixes and a fractional ``n_components``.
+
+    Nested codes give :meth:`error_curve` and ``explained_variance_ratio_``;
+    :meth:`truncate` cuts a fitted code to a prefix.
 
     Mixed into an estimator built on :class:`~sk_autoencoder._base.BaseAutoencoder`
     whose module is an :class:`~sk_autoencoder._modules.OrderedAutoencoder`
@@ -136,10 +144,7 @@ class OrderedCodesMixin:
 
     def _check_training_data(self, X):
         super()._check_training_data(X)
-        fraction = isinstance(self.n_components, Real) and not isinstance(
-            self.n_components, Integral
-        )
-        if fraction and not self.ordered:
+        if is_fraction(self.n_components) and not self.ordered:
             raise ValueError(
                 f"n_components={self.n_components}, a fraction of variance to explain, "
                 "needs ordered=True: only ordered codes can be cut to the smallest "
@@ -147,7 +152,7 @@ class OrderedCodesMixin:
             )
 
     def _n_components(self, n_features):
-        if isinstance(self.n_components, Real) and not isinstance(self.n_components, Integral):
+        if is_fraction(self.n_components):
             return min(n_features, MAX_FRACTION_COMPONENTS)
         return super()._n_components(n_features)
 
@@ -172,7 +177,7 @@ class OrderedCodesMixin:
         total = self.n_features_in_ * self.scale_**2
         r2 = 1.0 - squared_errors / total
         n_components = module.n_components
-        if not isinstance(self.n_components, Integral):
+        if is_fraction(self.n_components):
             reached = np.flatnonzero(r2 >= self.n_components)
             n_components = int(reached[0]) + 1 if len(reached) else module.n_components
         module.n_active.fill_(n_components)
@@ -205,6 +210,65 @@ class OrderedCodesMixin:
             raise ValueError("error_curve needs an ordered code; fit with ordered=True.")
         X = self._validate_rows(X, reset=False)
         return self._prefix_error_curve(X)
+
+    def truncate(self, n_components):
+        """Keep the first ``n_components`` units of the fitted ordered code.
+
+        An ordered code is trained so that each of its prefixes is a code:
+        one fit at the largest size serves every smaller one, and this cuts
+        the fitted estimator to one of them, in place. Afterwards
+        ``transform`` returns ``n_components`` columns, ``inverse_transform``
+        takes them (the units past them decode as zero, as in
+        :meth:`error_curve`), ``score`` and ``score_samples`` are those of
+        the shorter code, and ``n_components_``,
+        ``explained_variance_ratio_`` and ``get_feature_names_out`` follow.
+        The parameter ``n_components`` keeps the width the network was
+        trained at, and ``fit`` or ``partial_fit`` train and return that
+        whole width again. :class:`~sk_autoencoder.CodeSizeSearchCV` cuts its
+        ``best_estimator_`` so.
+
+        Parameters
+        ----------
+        n_components : int
+            Code units to keep, from 1 to ``n_components_``.
+
+        Returns
+        -------
+        self : object
+            The estimator, its code cut to ``n_components`` units.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sk_autoencoder import AutoencoderTransformer
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> autoencoder = AutoencoderTransformer(
+        ...     n_components=8, hidden_layer_sizes=(16,), ordered=True, max_iter=2, random_state=0
+        ... ).fit(X)
+        >>> autoencoder.truncate(3).transform(X).shape
+        (1797, 3)
+        >>> autoencoder.get_feature_names_out()
+        array(['autoencodertransformer0', 'autoencodertransformer1',
+               'autoencodertransformer2'], dtype=object)
+        """
+        check_is_fitted(self)
+        if not self.ordered:
+            raise ValueError(
+                "truncate needs an ordered code; fit with ordered=True: the first units of "
+                "an unordered code are not trained to be a code on their own."
+            )
+        valid = isinstance(n_components, Integral) and not isinstance(n_components, bool)
+        if not (valid and 1 <= n_components <= self.n_components_):
+            raise ValueError(
+                f"n_components={n_components!r} must be an integer from 1 to "
+                f"n_components_={self.n_components_}: truncate keeps a prefix of the "
+                "fitted code."
+            )
+        n_components = int(n_components)
+        self.net_.module_.n_active.fill_(n_components)
+        self.n_components_ = n_components
+        self.explained_variance_ratio_ = self.explained_variance_ratio_[:n_components]
+        return self
 
     def _prefix_error_curve(self, X):
         n_components = self.net_.module_.n_components

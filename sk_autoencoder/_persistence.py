@@ -346,9 +346,13 @@ def _check_fitted_state(estimator):
 
 
 def _valid_code_size(estimator, n_features):
-    """``n_components_`` is ``n_components``, or for a fraction a code size it may pick."""
+    """``n_components_`` is ``n_components``, or a prefix of an ordered code.
+
+    An ordered code's size is a prefix of the width it was trained at: the one
+    a fraction picks, or the one ``truncate`` cut it to.
+    """
     n_components_ = getattr(estimator, "n_components_", None)
-    if isinstance(estimator.n_components, int):
+    if isinstance(estimator.n_components, int) and not getattr(estimator, "ordered", False):
         return n_components_ == estimator.n_components
     return (
         isinstance(n_components_, int)

@@ -1,5 +1,7 @@
 """ordered=True: every prefix of the code is a code, as PCA's components are."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -138,3 +140,59 @@ def test_fractional_code_size_survives_save_and_load(digits, tmp_path, fast_dens
     restored = load(path)
     assert restored.n_components_ == autoencoder.n_components_
     assert_array_equal(restored.transform(digits), autoencoder.transform(digits))
+
+
+def test_n_components_none_orders_every_feature(digits):
+    # As PCA(n_components=None): a code as wide as the data, which
+    # reconstructs them, since the network starts as PCA with every component.
+    X = digits[:200]
+    autoencoder = dense(n_components=None, hidden_layer_sizes=(8,), max_iter=2).fit(X)
+    assert autoencoder.n_components_ == X.shape[1]
+    assert autoencoder.transform(X).shape == X.shape
+    assert autoencoder.error_curve(X).shape == (X.shape[1],)
+    # Every component: R^2 is 1, up to the float32 network's rounding.
+    assert_allclose(autoencoder.explained_variance_ratio_.sum(), 1.0, atol=1e-4)
+
+
+def test_truncate_keeps_the_first_units(fitted, digits):
+    autoencoder = copy.deepcopy(fitted)
+    codes, ratios = fitted.transform(digits), fitted.explained_variance_ratio_
+    assert autoencoder.truncate(3) is autoencoder
+    assert autoencoder.n_components == 8 and autoencoder.n_components_ == 3
+    assert_array_equal(autoencoder.transform(digits), codes[:, :3])
+    assert_array_equal(autoencoder.explained_variance_ratio_, ratios[:3])
+    assert list(autoencoder.get_feature_names_out()) == [
+        f"autoencodertransformer{unit}" for unit in range(3)
+    ]
+    # Decoding the 3 units is decoding the 8 with the last 5 at zero, and
+    # the score is the error of that prefix.
+    assert_allclose(
+        autoencoder.inverse_transform(codes[:, :3]),
+        fitted.inverse_transform(np.hstack([codes[:, :3], np.zeros((len(codes), 5))])),
+        rtol=1e-12,
+    )
+    assert_allclose(autoencoder.score(digits), -fitted.error_curve(digits)[2], rtol=1e-6)
+    with pytest.raises(ValueError, match="expects codes of n_components_=3 columns"):
+        autoencoder.inverse_transform(codes)
+    # Training again trains and returns the full width.
+    assert autoencoder.partial_fit(digits).transform(digits).shape == (len(digits), 8)
+
+
+def test_truncated_code_survives_save_and_load(fitted, digits, tmp_path):
+    autoencoder = copy.deepcopy(fitted).truncate(2)
+    path = tmp_path / "truncated.safetensors"
+    save(autoencoder, path)
+    restored = load(path)
+    assert restored.n_components_ == 2
+    assert_array_equal(restored.transform(digits), autoencoder.transform(digits))
+
+
+@pytest.mark.parametrize("n_components", [0, 9, 2.5, True])
+def test_truncate_rejects_a_size_outside_the_code(fitted, n_components):
+    with pytest.raises(ValueError, match="must be an integer from 1 to n_components_=8"):
+        copy.deepcopy(fitted).truncate(n_components)
+
+
+def test_truncate_needs_ordered(digits):
+    with pytest.raises(ValueError, match="truncate needs an ordered code"):
+        dense(ordered=False, max_iter=1).fit(digits).truncate(2)
