@@ -76,8 +76,8 @@ def hand_written_fit(X, estimator, epochs, seed=0):
 
     The reference a default fit should match, doing the same training
     without the engine: the same torch module, built by the estimator with
-    its fixed PCA paths; scikit-learn's PCA of the scaled rows, set into it
-    as the package's PCA start does; the same training rows (the package
+    its fixed PCA paths; scikit-learn's PCA of all the scaled rows, set into
+    it as the package's PCA start does; the same training rows (the package
     holds ``validation_fraction`` of them out for the floor); every row
     scaled once into one float32 tensor; batches of the estimator's size by
     shuffled index; Adam as the package builds it (fused), the learning rate
@@ -93,11 +93,12 @@ def hand_written_fit(X, estimator, epochs, seed=0):
     loss = "bce" if X.min() >= 0 and X.max() <= 1 else "mse"
     n_samples = len(train)
     batch_size = _batch_size(estimator, X.shape[0])
-    X_scaled = (X[train].astype(np.float64) - center) / scale
+    X_scaled = (X.astype(np.float64) - center) / scale
     network = estimator._build_module(n_features, center, scale, loss).train()
+    # The PCA of every row, held-out ones included, as the package's start.
     components = PCA(estimator.n_components, random_state=seed).fit(X_scaled).components_
     start_as_pca(network, components)
-    X_scaled = torch.as_tensor(X_scaled, dtype=torch.float32)
+    X_scaled = torch.as_tensor(X_scaled[train], dtype=torch.float32)
     learning_rate = estimator.learning_rate_init
     optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate, fused=True)
     for epoch in range(epochs):

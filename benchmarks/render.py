@@ -107,7 +107,12 @@ SEED_RUNS = {
 # ``python -m benchmarks.training_cost``: default fits, and the fixed 100 epochs
 # of the package before its training budget (``--max-iter 100`` at commit f47dbc6).
 TRAINING_COST_FILES = ("training_cost.json", "training_cost_reference.json")
-SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds", "training_cost")
+# Benchmarks that write a list of measurements, each shown as one row.
+MEASUREMENT_FILES = {
+    "perf": ("perf.json", "python -m benchmarks.perf"),
+    "search": ("search.json", "python -m benchmarks.search"),
+}
+SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds", "training_cost", *MEASUREMENT_FILES)
 
 # The images suite's data set whose table stands open; the others' are folded.
 HEADLINE_DATASET = "mnist10k"
@@ -532,7 +537,43 @@ def training_cost_lines(results_dir, fmt) -> list[str]:
         "the 100-epoch fit's.",
         "",
     ]
-    return lines + table_lines(rows, TRAINING_COST_COLUMNS, ("data",), fmt)
+    lines += table_lines(rows, TRAINING_COST_COLUMNS, ("data",), fmt)
+    note = ((reference or {}).get("settings") or {}).get("note")
+    return lines + ([f"The 100-epoch fits: {note}", ""] if note else [])
+
+
+def _measurement_text(value) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return format_significant(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_measurement_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_measurement_text(item)}" for key, item in value.items())
+    return str(value)
+
+
+def measurement_lines(name, results_dir, fmt) -> list[str]:
+    """A measurements file (``MEASUREMENT_FILES``): a row per benchmark, its figures in words."""
+    file, command = MEASUREMENT_FILES[name]
+    path = Path(results_dir) / file
+    content = load_results(path)
+    if content is None:
+        return [f"No {fmt.code(command)} results yet: {fmt.code(display_path(path))}.", ""]
+    rows = [
+        {
+            "benchmark": result["benchmark"],
+            "measurements": "; ".join(
+                f"{key.replace('_', ' ')} {_measurement_text(value)}"
+                for key, value in result.items()
+                if key != "benchmark"
+            ),
+        }
+        for result in content["results"]
+    ]
+    columns = {"benchmark": ("benchmark", str), "measurements": ("measurements", str)}
+    return table_lines(rows, columns, ("benchmark", "measurements"), fmt)
 
 
 # ---------------------------------------------------------------------------
@@ -564,6 +605,8 @@ def section_lines(name, results_dir=RESULTS_DIR, fmt=None) -> list[str]:
         return tabular_seeds_lines(results_dir, fmt)
     if name == "training_cost":
         return training_cost_lines(results_dir, fmt)
+    if name in MEASUREMENT_FILES:
+        return measurement_lines(name, results_dir, fmt)
     if name == "quick_duration":
         return quick_duration_lines(results_dir, fmt)
     if name == "headline":

@@ -7,6 +7,7 @@ it with a skorch net. Transforming runs the module in batches without
 autograd.
 """
 
+import math
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -23,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sk_autoencoder._batching import TrainRows, rounds_of, scaled_tensor
-from sk_autoencoder._budget import MAX_EPOCHS, plan_training
+from sk_autoencoder._budget import MAX_EPOCHS, PATIENCE_SHARE, plan_training
 from sk_autoencoder._devices import resolve_device, seeded_torch
 from sk_autoencoder._distributed import (
     SingleProcess,
@@ -372,6 +373,13 @@ class BaseAutoencoder(
         n_training_rows = X.shape[0] if split is None else len(split[0])
         plan = self._plan_training(n_training_rows, streaming, processes)
         self._callback("learning_rate").plan(plan.n_rounds if plan.anneal else None)
+        # While the learning rate is still high the held-out error can stall for
+        # a while and then improve as it anneals: a budget's stop waits for a
+        # share of its length.
+        patience = self.n_iter_no_change
+        if self.max_iter == "auto":
+            patience = max(patience, math.ceil(PATIENCE_SHARE * plan.n_rounds))
+        self._callback("stopping").patience = patience
         if self._callback("progress") is not None:
             self._callback("progress").plan(plan.n_rounds)
         # Each call draws fresh shuffles and noise, reproducibly: the seed

@@ -28,6 +28,12 @@ MAX_EPOCHS = 100
 MAX_PARAMETER_ROWS = 1.0e12
 # Steps between two scorings of the held-out rows.
 ROUND_STEPS = 100
+# A budgeted fit stops when its held-out error has not improved for
+# ``n_iter_no_change`` rounds or this share of its planned rounds, whichever
+# is more. Ten rounds alone stopped nycflights13 after 10 of its 60 passes,
+# at 0.172 times PCA's held-out error, where 68 passes reach 0.111: at a
+# high learning rate the error stalls, then improves again as it anneals.
+PATIENCE_SHARE = 0.2
 
 
 @dataclass(frozen=True)

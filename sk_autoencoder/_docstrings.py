@@ -89,7 +89,8 @@ validation_fraction : float, default=0.1
 n_iter_no_change : int, default=10
     Rounds without a relative improvement of ``tol`` of the monitored
     loss before training stops: the held-out error with ``early_stopping``
-    or with ``max_iter="auto"`` and held-out rows, else the training loss.""",
+    or with ``max_iter="auto"`` and held-out rows, else the training loss.
+    With ``max_iter="auto"``, at least a fifth of the budget's rounds.""",
     "tol": """\
 tol : float, default=1e-4
     Relative improvement that counts.""",

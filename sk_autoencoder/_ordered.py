@@ -243,7 +243,8 @@ class OrderedCodesMixin:
         >>> from sk_autoencoder import AutoencoderTransformer
         >>> X, _ = load_digits(return_X_y=True)
         >>> autoencoder = AutoencoderTransformer(
-        ...     n_components=8, hidden_layer_sizes=(16,), ordered=True, max_iter=2, random_state=0
+        ...     n_components=8, hidden_layer_sizes=(16,), ordered=True,
+        ...     max_iter=2, random_state=0,
         ... ).fit(X)
         >>> autoencoder.truncate(3).transform(X).shape
         (1797, 3)

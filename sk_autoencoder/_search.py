@@ -319,14 +319,18 @@ class CodeSizeSearchCV(MetaEstimatorMixin, BaseEstimator):
     >>> from sklearn.pipeline import make_pipeline
     >>> from sk_autoencoder import AutoencoderTransformer, CodeSizeSearchCV
     >>> X, y = load_digits(return_X_y=True)
-    >>> pipeline = make_pipeline(
-    ...     AutoencoderTransformer(hidden_layer_sizes=(16,), max_iter=2, random_state=0),
-    ...     LogisticRegression(max_iter=200),
+    >>> autoencoder = AutoencoderTransformer(
+    ...     hidden_layer_sizes=(16,), max_iter=2, random_state=0
     ... )
+    >>> pipeline = make_pipeline(autoencoder, LogisticRegression(max_iter=200))
     >>> search = CodeSizeSearchCV(
-    ...     pipeline, [2, 8, 16], param_grid={"logisticregression__C": [0.1, 1.0]}, cv=3
+    ...     pipeline,
+    ...     [2, 8, 16],
+    ...     param_grid={"logisticregression__C": [0.1, 1.0]},
+    ...     cv=3,
     ... ).fit(X[:300], y[:300])
-    >>> len(search.cv_results_["params"])  # 3 autoencoder fits for 6 candidates x 3 folds
+    >>> # 6 candidates on 3 folds, from 3 autoencoder fits
+    >>> len(search.cv_results_["params"])
     6
     >>> best_size = search.best_params_["autoencodertransformer__n_components"]
     >>> search.best_estimator_[0].n_components_ == best_size

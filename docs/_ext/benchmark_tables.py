@@ -155,6 +155,8 @@ def results_paths(name, results_dir):
         return render.seed_runs_paths(results_dir)
     if name == "training_cost":
         return render.training_cost_paths(results_dir)
+    if name in render.MEASUREMENT_FILES:
+        return [Path(results_dir) / render.MEASUREMENT_FILES[name][0]]
     runs = render.COMMITTED_RUNS.values() if name == "durations" else [render.COMMITTED_RUNS[name]]
     return [Path(results_dir) / run.file for run in runs]
 
@@ -175,8 +177,8 @@ def results_lines(name, results_dir, repo_root):
     lines = render.section_lines(name, results_dir, ReST())
     if name == "tabular_seeds":
         return [*_seed_files_provenance(results_dir, repo_root), "", *lines]
-    if name == "training_cost":
-        paths = [path for path in render.training_cost_paths(results_dir) if path.exists()]
+    if name == "training_cost" or name in render.MEASUREMENT_FILES:
+        paths = [path for path in results_paths(name, results_dir) if path.exists()]
         return [*(f"- {provenance(path, repo_root)}" for path in paths), "", *lines]
     if name == "durations":
         return lines
