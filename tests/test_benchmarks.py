@@ -642,7 +642,11 @@ def test_render_tabular_seeds_sets_each_seed_summary_beside_the_others(tmp_path)
         ["development", "2", "scaled", "0/1", "0.900"],
         ["holdout", "0", "scaled", "1/1", "1.200"],
     ]
-    missing = "`" + "`, `".join(str(tmp_path / f"tabular_holdout_seed{s}.json") for s in (1, 2))
+    missing = "`" + "`, `".join(
+        str(tmp_path / f"tabular{name}_seed{s}.json")
+        for name, seeds in (("", (3, 4)), ("_holdout", render.OTHER_SEEDS))
+        for s in seeds
+    )
     assert f"Not committed yet: {missing}`." in lines
 
 
