@@ -47,7 +47,7 @@ from sklearn.pipeline import make_pipeline
 from tqdm.auto import tqdm
 
 from benchmarks.datasets import load_mnist10k
-from benchmarks.report import markdown_grid
+from benchmarks.report import markdown_grid, measurements_text
 from sk_autoencoder import AutoencoderTransformer
 from sk_autoencoder._base import auto_batch_size
 from sk_autoencoder._floor import validation_split
@@ -307,17 +307,7 @@ def bench_memmap_transform_memory(X_fit, *, n_rows, n_components=32):
 
 
 def _print_table(results):
-    rows = [
-        [
-            result["benchmark"],
-            ", ".join(
-                f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}"
-                for key, value in result.items()
-                if key != "benchmark"
-            ),
-        ]
-        for result in results
-    ]
+    rows = [[result["benchmark"], measurements_text(result)] for result in results]
     print(markdown_grid(["benchmark", "measurements"], rows, numeric=[False, False]))
 
 

@@ -44,6 +44,7 @@ from benchmarks.report import (
     format_error,
     format_ratio,
     format_significant,
+    measurements_text,
     quick_heading,
     table_lines,
 )
@@ -542,18 +543,6 @@ def training_cost_lines(results_dir, fmt) -> list[str]:
     return lines + ([f"The 100-epoch fits: {note}", ""] if note else [])
 
 
-def _measurement_text(value) -> str:
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, float):
-        return format_significant(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_measurement_text(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return ", ".join(f"{key}: {_measurement_text(item)}" for key, item in value.items())
-    return str(value)
-
-
 def measurement_lines(name, results_dir, fmt) -> list[str]:
     """A measurements file (``MEASUREMENT_FILES``): a row per benchmark, its figures in words."""
     file, command = MEASUREMENT_FILES[name]
@@ -562,14 +551,7 @@ def measurement_lines(name, results_dir, fmt) -> list[str]:
     if content is None:
         return [f"No {fmt.code(command)} results yet: {fmt.code(display_path(path))}.", ""]
     rows = [
-        {
-            "benchmark": result["benchmark"],
-            "measurements": "; ".join(
-                f"{key.replace('_', ' ')} {_measurement_text(value)}"
-                for key, value in result.items()
-                if key != "benchmark"
-            ),
-        }
+        {"benchmark": result["benchmark"], "measurements": measurements_text(result)}
         for result in content["results"]
     ]
     columns = {"benchmark": ("benchmark", str), "measurements": ("measurements", str)}

@@ -95,6 +95,26 @@ def table_lines(records, columns, text_fields, fmt) -> list[str]:
     return fmt.table(headings, table_cells(records, columns), numeric)
 
 
+def measurement_text(value) -> str:
+    """A measured value as a measurements row shows it: floats to 4 significant digits."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(measurement_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{key}: {measurement_text(item)}" for key, item in value.items()) + "}"
+        )
+    return str(value)
+
+
+def measurements_text(result) -> str:
+    """A benchmark's result but its name, ``key=value, ...``: the perf and search tables' rows."""
+    return ", ".join(
+        f"{key}={measurement_text(value)}" for key, value in result.items() if key != "benchmark"
+    )
+
+
 def count_text(n, word) -> str:
     """``"1 run"``, ``"1,347 runs"``: ``n`` and ``word``, plural unless ``n`` is 1."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 
 from benchmarks.datasets import load_mnist10k
 from benchmarks.metrics import limited_threads, warm_up_torch
-from benchmarks.report import markdown_grid, quick_heading
+from benchmarks.report import markdown_grid, measurements_text, quick_heading
 from sk_autoencoder import AutoencoderTransformer, CodeSizeSearchCV
 
 QUICK_EPOCHS = 2
@@ -268,24 +268,7 @@ def _spin():
 
 
 def _print_table(results, quick):
-    def formatted(value):
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        if isinstance(value, list):
-            return "[" + ", ".join(formatted(item) for item in value) + "]"
-        if isinstance(value, dict):
-            return "{" + ", ".join(f"{key}: {formatted(item)}" for key, item in value.items()) + "}"
-        return str(value)
-
-    rows = [
-        [
-            result["benchmark"],
-            ", ".join(
-                f"{key}={formatted(value)}" for key, value in result.items() if key != "benchmark"
-            ),
-        ]
-        for result in results
-    ]
+    rows = [[result["benchmark"], measurements_text(result)] for result in results]
     if quick:
         print(quick_heading(f"quick: {QUICK_EPOCHS} epochs"))
     print(markdown_grid(["benchmark", "measurements"], rows, numeric=[False, False]))

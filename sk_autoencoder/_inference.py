@@ -58,33 +58,6 @@ def map_rows(module, method_name, X, *, n_outputs, device):
     )
 
 
-def score_rows(module, X, device, positions=None):
-    """Per-row scores of ``module`` (``score_rows``: greater is better) as float64.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    device : torch.device
-    positions : ndarray of int, default=None
-        Score only these rows (sorted); they are read a batch at a time, so
-        held-out rows of a memory-mapped array are never copied whole.
-    """
-    if positions is None:
-        positions = np.arange(X.shape[0])
-    # One inference copy of the module for all the chunks (a float64 copy
-    # costs a deep copy of the weights).
-    scoring = inference_module(module, X.dtype).score_rows
-    batch_rows = inference_batch_rows(X, 1)
-    scores = np.empty(len(positions), dtype=np.float64)
-    for start in range(0, len(positions), batch_rows):
-        rows = X[positions[start : start + batch_rows]]
-        scores[start : start + batch_rows] = map_in_batches(
-            scoring, rows, n_outputs=1, dtype=X.dtype, device=device, batch_size=batch_rows
-        ).ravel()
-    return scores
-
-
 # Rows scored per batch by :func:`score_scaled`.
 SCALED_SCORING_ROWS = 1024
 
