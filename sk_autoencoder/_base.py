@@ -23,7 +23,8 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sk_autoencoder._batching import TrainRows, rounds_of, scaled_tensor
+from sk_autoencoder._attribute_hints import PCAAttributeHintsMixin
+from sk_autoencoder._batching import TrainRows, rounds_of
 from sk_autoencoder._budget import MAX_EPOCHS, PATIENCE_SHARE, plan_training
 from sk_autoencoder._devices import resolve_device, seeded_torch
 from sk_autoencoder._distributed import (
@@ -34,46 +35,15 @@ from sk_autoencoder._distributed import (
     equal_batch_count,
     training_processes,
 )
-from sk_autoencoder._floor import (
-    PCAStatistics,
-    aligned_signs,
-    beats_baseline,
-    pca_statistics,
-    scored_rows,
-    update_incremental_pca,
-    validation_split,
-)
-from sk_autoencoder._inference import map_rows, score_scaled
-from sk_autoencoder._net import AutoencoderNet, build_net
-from sk_autoencoder._scaling import fit_scaling, lies_in_unit_interval
+from sk_autoencoder._held_out import scored_rows, validation_split
+from sk_autoencoder._inference import map_rows
+from sk_autoencoder._net import AutoencoderNet, NetConfig, build_net, plan_rounds
+from sk_autoencoder._scaling import Scaling, lies_in_unit_interval
 from sk_autoencoder._threads import threads_for_free_cores
 
 # ``batch_size="auto"``: see :func:`auto_batch_size`.
 AUTO_STEPS_PER_EPOCH = 20
 MIN_AUTO_BATCH_SIZE = 16
-
-# What a PCA user reaches for and an autoencoder lacks, and what to use instead.
-_PCA_ATTRIBUTE_HINTS = {
-    "components_": (
-        "the decoder is a nonlinear network, not a matrix of components. Decode codes "
-        "with inverse_transform; the PCA the network started from is scikit-learn's "
-        "PCA(n_components).fit(X).components_."
-    ),
-    "explained_variance_ratio_": (
-        "an autoencoder's code units are not ordered by variance unless it is fitted "
-        "with ordered=True, which gives explained_variance_ratio_ and error_curve(X). "
-        "score(X) gives the mean reconstruction error."
-    ),
-    "explained_variance_": (
-        "the code units carry no variance of their own; fit with ordered=True for "
-        "explained_variance_ratio_, or use error_curve(X)."
-    ),
-    "singular_values_": "the network has no singular values; see error_curve(X) with ordered=True.",
-    "noise_variance_": (
-        "a deterministic autoencoder has no noise model; VariationalAutoencoderTransformer "
-        "has a Gaussian likelihood, and score_samples gives its ELBO."
-    ),
-}
 
 
 def auto_batch_size(n_samples):
@@ -89,16 +59,22 @@ def auto_batch_size(n_samples):
 
 
 class BaseAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+    PCAAttributeHintsMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Base class of the autoencoder transformers; not for direct use.
 
     Subclasses define ``__init__`` (storing parameters only) and
     :meth:`_build_module`, and may refine :meth:`_check_training_data` and
-    :meth:`_criterion_params`. A subclass whose network starts as PCA says so
-    in :meth:`_starts_as_pca` and sets the start in :meth:`_start_from_pca`;
-    the base then holds rows out, keeps the best state from epoch 0 on, and
-    falls back to PCA where the network does not beat it on those rows.
+    :meth:`_criterion_params`. Parts mixed in before the base (the PCA
+    floor, ordered codes) extend training through its hooks, each a no-op
+    here: :meth:`_start` after the network is built, :meth:`_continue_stream`
+    before a later ``partial_fit`` step, :meth:`_holds_out_rows`,
+    :meth:`_before_training`, :meth:`_finish_validated_training` and
+    :meth:`_after_training`.
     """
 
     _parameter_constraints: dict = {
@@ -126,34 +102,16 @@ class BaseAutoencoder(
     _budget_epochs = MAX_EPOCHS
 
     @abstractmethod
-    def _build_module(self, n_features, center, scale, loss):
-        """The untrained torch module for data with ``n_features`` columns."""
+    def _build_module(self, n_features, scaling, loss):
+        """The untrained torch module for data with ``n_features`` columns.
 
-    def _starts_as_pca(self):
-        """Whether the network starts as PCA and PCA is its floor (with ``loss_`` resolved)."""
-        return False
-
-    def _start_from_pca(self, statistics, first):
-        """Set the module's fixed affine paths from :class:`PCAStatistics`.
-
-        ``first`` is True when the network is fresh (its last layers are then
-        zeroed, so it computes PCA exactly), False when a stream updates the
-        paths of a network in training.
+        ``scaling`` is the fitted :class:`~sk_autoencoder._scaling.Scaling`,
+        which the module holds; ``loss`` is ``loss_``.
         """
-        raise NotImplementedError
 
     def _criterion_params(self):
-        """Extra parameters of the loss beyond the shared regularisers."""
+        """Extra parameters of the loss (:class:`~sk_autoencoder._losses.AutoencoderLoss`)."""
         return {}
-
-    def __getattr__(self, name):
-        # Only reached when normal lookup fails: say what to use instead of
-        # the PCA attributes an autoencoder does not have.
-        if name in _PCA_ATTRIBUTE_HINTS:
-            raise AttributeError(
-                f"{type(self).__name__} has no attribute {name!r}: {_PCA_ATTRIBUTE_HINTS[name]}"
-            )
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _check_training_data(self, X):
         """Estimator-specific checks of validated training data."""
@@ -223,10 +181,8 @@ class BaseAutoencoder(
         X = self._validate_training_data(X, reset=first_call)
         if first_call:
             self._initialize(X, streaming=True, processes=SingleProcess())
-        elif "incremental_pca_" in vars(self):
-            # Started by partial_fit: the PCA follows the stream. After fit,
-            # the network keeps the PCA of the data it was fitted on.
-            self._follow_incremental_pca(X)
+        else:
+            self._continue_stream(X)
         self._train(X, streaming=True, processes=SingleProcess())
         return self
 
@@ -255,102 +211,90 @@ class BaseAutoencoder(
         return loss
 
     def _initialize(self, X, streaming, processes):
-        """Fit the scaling, then build the network and start it (as PCA, where it starts so).
+        """Fit the scaling, build the network, and let the parts start it (:meth:`_start`).
 
         ``processes`` (:mod:`~sk_autoencoder._distributed`) train the model
-        together, each on its ``X``: the scaling, the loss and the PCA start
-        are those of all their rows.
+        together, each on its ``X``: the scaling and the loss are those of
+        all their rows.
         """
         n_samples, n_features = X.shape
         if processes.world_size > 1:
             check_shards(processes, X.shape)
         self.device_ = processes.device(resolve_device(self.device))
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        center, self.scale_ = fit_scaling(X, processes)
-        self.mean_ = center.astype(X.dtype)
+        scaling = Scaling.fit(X, processes)
+        self.mean_ = scaling.center_array.astype(X.dtype)
+        self.scale_ = scaling.scale_value
         self.loss_ = self._resolve_loss(X, processes)
         self.n_components_ = self._n_components(n_features)
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = auto_batch_size(int(processes.sum(n_samples)))
-        self._build_net(n_features, center, batch_size, processes)
+        self._build_net(n_features, scaling, batch_size, processes)
         self.loss_curve_ = []
         if self.early_stopping:
             self.validation_loss_curve_ = []
         self.n_iter_ = 0
-        # Without a floor the network is always used; the floor may decide otherwise.
-        self.network_kept_ = True
-        vars(self).pop("incremental_pca_", None)
-        if not self._starts_as_pca():
-            return
-        n_components = self.n_components_
-        if streaming:
-            self.incremental_pca_ = None
-            self._follow_incremental_pca(X)
-        else:
-            statistics = pca_statistics(X, n_components, self._seed, center, self.scale_, processes)
-            self._start_from_pca(statistics, first=True)
+        self._start(X, streaming, processes)
 
-    def _follow_incremental_pca(self, X):
-        """Update the stream's ``IncrementalPCA`` with ``X`` and move the network's PCA onto it."""
-        first = self.incremental_pca_ is None
-        n_components = self._n_components(self.n_features_in_)
-        pca, self.incremental_pca_ = update_incremental_pca(
-            self.incremental_pca_, X, n_components, self._center(), self.scale_
-        )
-        if pca is None:
-            return
-        statistics = PCAStatistics.from_pca(pca, n_components)
-        if not first:
-            previous = self.net_.module_.decoder.weight.T.cpu().numpy()
-            statistics.components = aligned_signs(statistics.components, previous)
-        self._start_from_pca(statistics, first=first)
+    def _start(self, X, streaming, processes):
+        """What a part does to the freshly built network before the first training call."""
 
-    def _center(self):
-        """The internal scaling's centre in float64, as the network holds it."""
-        return self.net_.module_.center.cpu().numpy()
+    def _continue_stream(self, X):
+        """What a part does before a ``partial_fit`` step after the first, with its chunk."""
+
+    def _scaling(self):
+        """The fitted :class:`~sk_autoencoder._scaling.Scaling`, which the network holds."""
+        return self.net_.module_.scaling
 
     def _holds_out_rows(self):
-        return self.early_stopping or self._starts_as_pca()
+        """Whether training holds rows out and scores them after every round."""
+        return self.early_stopping
 
-    def _build_net(self, n_features, center, batch_size, processes=None):
+    def _net_config(self, scaling, batch_size, processes):
+        """The :class:`~sk_autoencoder._net.NetConfig` of this estimator's net."""
+        validated = self._holds_out_rows()
+        # A budgeted fit stops when its held-out rows stop improving.
+        watches_held_out = self.early_stopping or (validated and self.max_iter == "auto")
+        return NetConfig(
+            loss=self.loss_,
+            batch_size=batch_size,
+            device=self.device_,
+            scaling=scaling,
+            learning_rate=self.learning_rate_init,
+            monitor="valid_loss" if watches_held_out else "train_loss",
+            patience=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=self.verbose,
+            validated=validated,
+            criterion_params=self._criterion_params(),
+            callbacks=list(self.callbacks or []),
+            net_params=dict(self.net_params or {}),
+            net_class=self._net_class,
+            optimizer=self._optimizer,
+            processes=processes or SingleProcess(),
+        )
+
+    def _build_net(self, n_features, scaling, batch_size, processes=None):
         """Build ``net_`` around a freshly initialised module, without training.
 
-        Uses the fitted ``scale_``, ``loss_``, ``device_`` and ``_seed``;
-        ``processes`` train it together (None: this one alone).
-        :meth:`_initialize` calls it before training, and
-        :func:`sk_autoencoder.load` before loading saved weights into it.
+        Uses the fitted ``loss_``, ``device_`` and ``_seed``; ``processes``
+        train it together (None: this one alone). :meth:`_initialize` calls it
+        before training, and :func:`sk_autoencoder.load` before loading saved
+        weights into it.
         """
         with seeded_torch(self._seed, self.device_):
-            module = self._build_module(n_features, center, self.scale_, self.loss_)
-            module.needs_input_gradient = self._criterion_params().get("contraction", 0) > 0
-            self.net_ = build_net(
-                self,
-                module,
-                loss=self.loss_,
-                batch_size=batch_size,
-                device=self.device_,
-                center=np.asarray(center, dtype=np.float64),
-                scale=self.scale_,
-                validated=self._holds_out_rows(),
-                criterion_params=self._criterion_params(),
-                processes=processes,
-            )
+            module = self._build_module(n_features, scaling, self.loss_)
+            self.net_ = build_net(module, self._net_config(scaling, batch_size, processes))
             self.net_.initialize()
-
-    def _callback(self, name):
-        return dict(self.net_.callbacks_).get(name)
 
     def _train(self, X, streaming, processes):
         """Train as :func:`~sk_autoencoder._budget.plan_training` plans; record what finished.
 
-        With held-out rows (the PCA floor, or ``early_stopping``), the net
-        trains on the other rows only and scores the held-out ones after
-        every round; a fit keeps the best state, and falls back to its PCA
-        start unless the network beats it on the held-out rows; a streaming
-        step uses the network only where it beats the stream's PCA on the
-        chunk's held-out rows. ``processes`` train the model together, each
-        on its ``X``, and decide on all their held-out rows.
+        With held-out rows (:meth:`_holds_out_rows`), the net trains on the
+        other rows only and scores the held-out ones after every round, and
+        keeps the best state (or what :meth:`_finish_validated_training`
+        decides). ``processes`` train the model together, each on its ``X``.
         """
         n_epochs_before = len(self.net_.history)
         split = None
@@ -358,30 +302,25 @@ class BaseAutoencoder(
             # The same positions of a chunk of the same size are held out in
             # every pass of a stream, so no pass trains on them.
             split = validation_split(X.shape[0], self.validation_fraction, self._seed)
-        guard = self._callback("validation")
-        self.net_.train_split = None if split is None else TrainRows(split[0])
-        X_valid = None
-        if split is not None:
-            scored, halves = scored_rows(split[1], self._seed)
-            X_valid = scaled_tensor(X[scored], self._center(), self.scale_, self.device_)
-            guard.watch(X_valid, halves)
-        elif guard is not None:
-            guard.watch(None)
-        if streaming and self._starts_as_pca():
-            # Validate the network itself; the switch is decided after the step.
-            self.net_.module_.use_network(True)
         n_training_rows = X.shape[0] if split is None else len(split[0])
         plan = self._plan_training(n_training_rows, streaming, processes)
-        self._callback("learning_rate").plan(plan.n_rounds if plan.anneal else None)
         # While the learning rate is still high the held-out error can stall for
         # a while and then improve as it anneals: a budget's stop waits for a
         # share of its length.
         patience = self.n_iter_no_change
         if self.max_iter == "auto":
             patience = max(patience, math.ceil(PATIENCE_SHARE * plan.n_rounds))
-        self._callback("stopping").patience = patience
-        if self._callback("progress") is not None:
-            self._callback("progress").plan(plan.n_rounds)
+        plan_rounds(self.net_, plan.n_rounds, plan.anneal, patience)
+        guard = dict(self.net_.callbacks_).get("validation")
+        self.net_.train_split = None if split is None else TrainRows(split[0])
+        X_valid = None
+        if split is not None:
+            scored, halves = scored_rows(split[1], self._seed)
+            X_valid = self._scaling().rows_tensor(X[scored], self.device_)
+            guard.watch(X_valid, halves)
+        elif guard is not None:
+            guard.watch(None)
+        self._before_training(streaming)
         # Each call draws fresh shuffles and noise, reproducibly: the seed
         # depends on how far training has gone.
         with (
@@ -398,15 +337,20 @@ class BaseAutoencoder(
         if self.early_stopping:
             self.validation_loss_curve_ += [row.get("valid_loss", np.nan) for row in finished]
         self.n_iter_ += len(finished)
-        if split is not None and self._starts_as_pca():
-            if streaming:
-                self._use_network_if_it_beats_pca(guard, X_valid, processes)
-            else:
-                self._keep_network_if_it_beats_pca(guard, processes)
-            self._say_what_the_floor_kept()
-        elif split is not None:
-            guard.finish(self.net_, keep_best=True)
+        if split is not None:
+            self._finish_validated_training(guard, X_valid, streaming, processes)
         self._after_training(X, processes)
+
+    def _before_training(self, streaming):
+        """What a part does just before a training call."""
+
+    def _finish_validated_training(self, guard, X_valid, streaming, processes):
+        """After a training call on held-out rows: keep the best state they chose.
+
+        ``guard`` is the :class:`~sk_autoencoder._callbacks.ValidationGuard`
+        that scored ``X_valid`` (the held-out rows, scaled) after every round.
+        """
+        guard.finish(self.net_, keep_best=True)
 
     def _plan_training(self, n_training_rows, streaming, processes):
         """The rounds of this training call (see :mod:`~sk_autoencoder._budget`)."""
@@ -424,50 +368,6 @@ class BaseAutoencoder(
             max_epochs=self._budget_epochs,
             streaming=streaming,
         )
-
-    def _keep_network_if_it_beats_pca(self, guard, processes):
-        """After a fit: keep the best state only if it beats PCA on held-out rows.
-
-        The rows are judged as of the rounds that the other half of them
-        chose (the guard's ``cross_scores_``), so that the choice of the best
-        of many rounds does not judge itself.
-        """
-        judged = guard.cross_scores_ if guard.cross_scores_ is not None else guard.best_scores_
-        improved = guard.best_epoch_ > guard.initial_epoch_
-        keep = improved and beats_baseline(judged, guard.initial_scores_, processes)
-        guard.finish(self.net_, keep_best=keep)
-        self.network_kept_ = bool(keep)
-        self.pca_validation_error_ = guard.validation_loss(guard.initial_scores_)
-        self.validation_error_ = guard.validation_loss(guard.best_scores_)
-
-    def _use_network_if_it_beats_pca(self, guard, X_valid, processes):
-        """After a streaming step: use the network only if it beats the stream's PCA."""
-        guard.finish(self.net_, keep_best=True)
-        # The guard scored the kept state with the network on.
-        network_scores = guard.best_scores_
-        module = self.net_.module_
-        module.use_network(False)
-        pca_scores = score_scaled(module, X_valid)
-        keep = beats_baseline(network_scores, pca_scores, processes)
-        module.use_network(keep)
-        self.network_kept_ = bool(keep)
-        self.pca_validation_error_ = guard.validation_loss(pca_scores)
-        self.validation_error_ = guard.validation_loss(network_scores if keep else pca_scores)
-
-    def _say_what_the_floor_kept(self):
-        if not self.verbose:
-            return
-        errors = (
-            f"held-out error {self.validation_error_:.6g} per row, PCA's "
-            f"{self.pca_validation_error_:.6g}"
-        )
-        if self.network_kept_:
-            print(f"{type(self).__name__}: kept the network ({errors}).")
-        else:
-            print(
-                f"{type(self).__name__}: returned PCA; the network did not beat it on "
-                f"the held-out rows ({errors})."
-            )
 
     def _n_components(self, n_features):
         """Width of the code the network learns: ``n_components``, or every feature for None."""

@@ -51,32 +51,10 @@ def rows_to_tensor(X, device, dtype=torch.float32):
     return torch.as_tensor(X, dtype=dtype).to(device)
 
 
-def scaled_rows(X, center, scale):
-    """``(X - center) / scale`` as float32, computed in float64 a chunk of rows at a time.
-
-    Scaling before the cast to float32 keeps the digits that a large offset
-    would take: a column of values near 1e6 that vary by 0.01 keeps its
-    variation, which float32 values of the raw column would round away.
-    """
-    n_rows = chunk_rows(X)
-    scaled = np.empty(X.shape, dtype=np.float32)
-    for start in range(0, X.shape[0], n_rows):
-        chunk = X[start : start + n_rows]
-        chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
-        scaled[start : start + n_rows] = (chunk.astype(np.float64) - center) / scale
-    return scaled
-
-
-def scaled_tensor(X, center, scale, device):
-    """The rows of ``X`` scaled to the network's units, as one float32 tensor on ``device``."""
-    return rows_to_tensor(scaled_rows(X, center, scale), device)
-
-
 class RowDataset:
     """The rows of ``X``, served a batch at a time; skorch's ``dataset``.
 
-    Batches come in the network's units: centred by ``center`` and divided
-    by ``scale``, in float64 before the cast to float32.
+    Batches come in the network's units, as ``scaling`` puts them.
 
     Parameters
     ----------
@@ -86,24 +64,22 @@ class RowDataset:
         Ignored; an autoencoder's target is its input.
     device : str or torch.device
         Where batches are delivered.
-    center : ndarray of shape (n_features,)
-        Subtracted from every row.
-    scale : float
-        Divides every centred row.
+    scaling : Scaling
+        The internal scaling (:class:`~sk_autoencoder._scaling.Scaling`).
     """
 
-    def __init__(self, X, y=None, *, device="cpu", center=0.0, scale=1.0):
+    def __init__(self, X, y=None, *, device="cpu", scaling):
         self.X = X
         self.device = device
-        self.center = np.asarray(center, dtype=np.float64)
-        self.scale = float(scale)
+        self.scaling = scaling
         self.indices = None
         self._tensor = None
         # The batches of the pass under way, for rounds shorter than a pass
         # (BatchIterator's ``max_batches``).
         self.pending_batches = collections.deque()
         if not (sp.issparse(X) or is_memory_mapped(X)):
-            self._tensor = scaled_tensor(X, self.center, self.scale, device)
+            # The one scaled float32 copy of the rows that training holds.
+            self._tensor = scaling.rows_tensor(X, device)
 
     def __len__(self):
         return self.X.shape[0] if self.indices is None else len(self.indices)
@@ -130,8 +106,7 @@ class RowDataset:
         # Sorted indices read memory-mapped files and CSR rows in order; the
         # order of rows inside a batch does not matter to a mean loss.
         sorted_positions = np.sort(positions.numpy())
-        rows = scaled_rows(self.X[sorted_positions], self.center, self.scale)
-        return rows_to_tensor(rows, self.device)
+        return self.scaling.rows_tensor(self.X[sorted_positions], self.device)
 
 
 class BatchIterator:

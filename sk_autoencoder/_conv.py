@@ -194,7 +194,7 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
         super()._check_training_data(X)
         resolve_image_shape(self.image_shape, X.shape[1])
 
-    def _build_module(self, n_features, center, scale, loss):
+    def _build_module(self, n_features, scaling, loss):
         self.image_shape_ = resolve_image_shape(self.image_shape, n_features)
         channels = check_layer_sizes(self.channels, name="channels")
         encoder, decoder = conv_stacks(
@@ -208,8 +208,7 @@ class ConvAutoencoderTransformer(DeterministicAutoencoder):
             encoder,
             decoder,
             n_features=n_features,
-            center=center,
-            scale=scale,
+            scaling=scaling,
             loss=loss,
             noise=self.noise,
         )

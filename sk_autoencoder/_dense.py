@@ -123,15 +123,14 @@ class AutoencoderTransformer(DeterministicAutoencoder):
         self.callbacks = callbacks
         self.net_params = net_params
 
-    def _build_module(self, n_features, center, scale, loss):
+    def _build_module(self, n_features, scaling, loss):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
         widths = (n_features, *hidden, self._n_components(n_features))
         return self._assemble_module(
             dense_stack(widths, self.activation),
             dense_stack(widths[::-1], self.activation),
             n_features=n_features,
-            center=center,
-            scale=scale,
+            scaling=scaling,
             loss=loss,
             noise=self.noise,
         )

@@ -26,7 +26,7 @@ class DeterministicAutoencoder(
         **RegularisersMixin._parameter_constraints,
     }
 
-    def _assemble_module(self, encoder, decoder, *, n_features, center, scale, loss, noise):
+    def _assemble_module(self, encoder, decoder, *, n_features, scaling, loss, noise):
         """The autoencoder around ``encoder`` and ``decoder``, as ``init`` and ``ordered`` ask.
 
         Subclasses build their encoder and decoder and finish :meth:`_build_module`
@@ -40,9 +40,13 @@ class DeterministicAutoencoder(
             encoder, decoder = with_affine_paths(
                 encoder, decoder, n_features, n_components, n_components
             )
-        common = dict(center=center, scale=scale, loss=loss, noise=noise, clip_output=starts_as_pca)
+        common = dict(scaling=scaling, loss=loss, noise=noise, clip_output=starts_as_pca)
         if self.ordered:
-            return OrderedAutoencoder(
+            module = OrderedAutoencoder(
                 encoder, decoder, prefix_sizes=nested_prefix_sizes(n_components), **common
             )
-        return Autoencoder(encoder, decoder, **common)
+        else:
+            module = Autoencoder(encoder, decoder, **common)
+        # The contractive penalty differentiates the code with respect to the input.
+        module.needs_input_gradient = self.contraction > 0
+        return module

@@ -1,26 +1,30 @@
-"""The PCA floor: start as PCA, validate on held-out rows, fall back to PCA.
+"""The PCA floor, a part of the estimators: start as PCA, keep the network only where it wins.
 
 An autoencoder whose network starts as PCA (its fixed affine paths carry
 PCA's components and its networks' last layers start at zero) and whose
-training keeps the best validated state from epoch 0 on can only end where
-the held-out rows say it does better than PCA. The pieces here are the data
-side of that promise: which rows are held out, PCA's statistics (from
-scikit-learn's ``PCA``, or ``IncrementalPCA`` when streaming), and the test
-that decides whether the network's gain on the held-out rows is real.
+training keeps the best validated state from round 0 on can only end where
+held-out rows say it does better than PCA. :class:`PCAFloorMixin` is that
+promise as a part of an estimator: it starts the network as PCA (from
+scikit-learn's ``PCA``, or an ``IncrementalPCA`` that follows a stream),
+holds rows out, decides after training whether the network's gain on them
+is real, and switches the network off where it is not. The base class
+trains; it knows nothing of this part but the hooks it calls.
 """
 
 import math
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.decomposition import PCA, IncrementalPCA
-from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.extmath import svd_flip
 
-from sk_autoencoder._batching import chunk_rows, is_memory_mapped
 from sk_autoencoder._distributed import SingleProcess
+from sk_autoencoder._inference import score_scaled
 from sk_autoencoder._pca_start import set_affine_paths, start_as_pca
+from sk_autoencoder._pca_statistics import (
+    PCAStatistics,
+    aligned_signs,
+    pca_statistics,
+    update_incremental_pca,
+)
 
 # How many standard errors of the per-row gain the network must beat PCA by
 # on the held-out rows to be kept: a gain within the rows' noise does not
@@ -29,39 +33,6 @@ from sk_autoencoder._pca_start import set_affine_paths, start_as_pca
 # a small table are few), while the rare network kept but no better than PCA
 # on new rows passed any threshold.
 GAIN_STANDARD_ERRORS = 1.0
-
-
-def validation_split(n_samples, validation_fraction, seed):
-    """Training and held-out row positions, or None when there are too few rows to hold out.
-
-    At least one row is held out and one kept for training.
-    """
-    if n_samples < 2:
-        return None
-    n_valid = min(max(int(round(validation_fraction * n_samples)), 1), n_samples - 1)
-    order = np.random.RandomState(seed).permutation(n_samples)
-    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
-
-
-# Held-out rows scored after every round at the most: enough to choose a
-# state and decide against PCA, few enough that scoring costs a few percent
-# of a round of training on large data.
-MAX_SCORED_ROWS = 2000
-
-
-def scored_rows(held_out, seed):
-    """The held-out positions scored in training, and which of them form the first half.
-
-    At most :data:`MAX_SCORED_ROWS` of ``held_out`` (sorted), drawn with
-    ``seed``; the halves split them at random, so that each half's best round
-    can be judged on the other's rows.
-    """
-    random_state = np.random.RandomState(seed + 1)
-    if len(held_out) > MAX_SCORED_ROWS:
-        held_out = np.sort(random_state.choice(held_out, MAX_SCORED_ROWS, replace=False))
-    halves = np.zeros(len(held_out), dtype=bool)
-    halves[random_state.permutation(len(held_out))[: len(held_out) // 2]] = True
-    return held_out, halves
 
 
 def beats_baseline(scores, baseline_scores, processes=None):
@@ -93,189 +64,133 @@ def beats_baseline(scores, baseline_scores, processes=None):
     return mean_gain > GAIN_STANDARD_ERRORS * math.sqrt(variance / n_rows)
 
 
-class PCAStatistics:
-    """What a network needs to start as PCA, in the network's scaled units.
+class PCAFloorMixin:
+    """The PCA floor, a part of an estimator on :class:`~sk_autoencoder._base.BaseAutoencoder`.
 
-    Parameters
-    ----------
-    components : ndarray of shape (n_components, n_features)
-        Orthonormal components, rows of zeros past PCA's rank.
-    explained_variance : ndarray of shape (n_components,)
-        Variance along each component (zero past the rank).
-    likelihood_variance : float
-        Mean variance along the discarded directions (probabilistic PCA's
-        sigma^2).
-    offset : ndarray of shape (n_features,)
-        PCA's mean in scaled units: zero for a fit, where the network centres
-        on the training data's mean too; a stream's incremental mean moves
-        away from the first chunk's, on which the network stays centred.
+    An estimator that mixes it in says in :meth:`_starts_as_pca` whether its
+    network starts as PCA (with ``loss_`` resolved) and sets that start in
+    :meth:`_start_from_pca`; where it does, this part holds rows out, keeps
+    the best state from round 0 on, and falls back to PCA where the network
+    does not beat it on those rows. Its fitted attributes:
+    ``network_kept_``, and after a validated training call
+    ``validation_error_`` and ``pca_validation_error_``; a stream started by
+    ``partial_fit`` keeps its ``IncrementalPCA`` in ``incremental_pca_``.
     """
 
-    def __init__(self, components, explained_variance, likelihood_variance, offset):
-        self.components = components
-        self.explained_variance = explained_variance
-        self.likelihood_variance = likelihood_variance
-        self.offset = offset
+    def _starts_as_pca(self):
+        """Whether the network starts as PCA and PCA is its floor (with ``loss_`` resolved)."""
+        return False
 
-    @classmethod
-    def from_pca(cls, pca, n_components):
-        """From a PCA or IncrementalPCA fitted on scaled rows, padded to ``n_components``."""
-        return cls.padded(
-            pca.components_,
-            pca.explained_variance_,
-            float(pca.noise_variance_),
-            pca.mean_,
-            n_components,
+    def _start_from_pca(self, statistics, first):
+        """Set the module's fixed affine paths from :class:`PCAStatistics`.
+
+        ``first`` is True when the network is fresh (its last layers are then
+        zeroed, so it computes PCA exactly), False when a stream updates the
+        paths of a network in training.
+        """
+        raise NotImplementedError
+
+    def _holds_out_rows(self):
+        return super()._holds_out_rows() or self._starts_as_pca()
+
+    def _start(self, X, streaming, processes):
+        super()._start(X, streaming, processes)
+        # Without a floor the network is always used; the floor may decide otherwise.
+        self.network_kept_ = True
+        vars(self).pop("incremental_pca_", None)
+        if not self._starts_as_pca():
+            return
+        if streaming:
+            self.incremental_pca_ = None
+            self._follow_incremental_pca(X)
+            return
+        statistics = pca_statistics(X, self.n_components_, self._seed, self._scaling(), processes)
+        self._start_from_pca(statistics, first=True)
+
+    def _continue_stream(self, X):
+        super()._continue_stream(X)
+        if "incremental_pca_" in vars(self):
+            # Started by partial_fit: the PCA follows the stream. After fit,
+            # the network keeps the PCA of the data it was fitted on.
+            self._follow_incremental_pca(X)
+
+    def _follow_incremental_pca(self, X):
+        """Update the stream's ``IncrementalPCA`` with ``X`` and move the network's PCA onto it."""
+        first = self.incremental_pca_ is None
+        n_components = self._n_components(self.n_features_in_)
+        pca, self.incremental_pca_ = update_incremental_pca(
+            self.incremental_pca_, X, n_components, self._scaling()
         )
+        if pca is None:
+            return
+        statistics = PCAStatistics.from_pca(pca, n_components)
+        if not first:
+            previous = self.net_.module_.decoder.weight.T.cpu().numpy()
+            statistics.components = aligned_signs(statistics.components, previous)
+        self._start_from_pca(statistics, first=first)
 
-    @classmethod
-    def padded(cls, components, explained_variance, likelihood_variance, offset, n_components):
-        """From PCA's components and their variances, padded with zeros to ``n_components``."""
-        n_pca, n_features = components.shape
-        padded_components = np.zeros((n_components, n_features))
-        padded_variance = np.zeros(n_components)
-        padded_components[:n_pca] = components
-        padded_variance[:n_pca] = explained_variance
-        return cls(padded_components, padded_variance, likelihood_variance, offset)
+    def _before_training(self, streaming):
+        super()._before_training(streaming)
+        if streaming and self._starts_as_pca():
+            # Validate the network itself; the switch is decided after the step.
+            self.net_.module_.use_network(True)
 
+    def _finish_validated_training(self, guard, X_valid, streaming, processes):
+        if not self._starts_as_pca():
+            super()._finish_validated_training(guard, X_valid, streaming, processes)
+            return
+        if streaming:
+            self._use_network_if_it_beats_pca(guard, X_valid, processes)
+        else:
+            self._keep_network_if_it_beats_pca(guard, processes)
+        self._say_what_the_floor_kept()
 
-def _scaled(X, center, scale):
-    """Rows of ``X`` in the network's units, in float64."""
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
-    return (X.astype(np.float64) - center) / scale
+    def _keep_network_if_it_beats_pca(self, guard, processes):
+        """After a fit: keep the best state only if it beats PCA on held-out rows.
 
+        The rows are judged as of the rounds that the other half of them
+        chose (the guard's ``cross_scores_``), so that the choice of the best
+        of many rounds does not judge itself.
+        """
+        judged = guard.cross_scores_ if guard.cross_scores_ is not None else guard.best_scores_
+        improved = guard.best_epoch_ > guard.initial_epoch_
+        keep = improved and beats_baseline(judged, guard.initial_scores_, processes)
+        guard.finish(self.net_, keep_best=keep)
+        self.network_kept_ = bool(keep)
+        self.pca_validation_error_ = guard.validation_loss(guard.initial_scores_)
+        self.validation_error_ = guard.validation_loss(guard.best_scores_)
 
-def pca_statistics(X, n_components, seed, center, scale, processes):
-    """:class:`PCAStatistics` of the scaled rows of ``X``, or of every process's rows.
+    def _use_network_if_it_beats_pca(self, guard, X_valid, processes):
+        """After a streaming step: use the network only if it beats the stream's PCA."""
+        guard.finish(self.net_, keep_best=True)
+        # The guard scored the kept state with the network on.
+        network_scores = guard.best_scores_
+        module = self.net_.module_
+        module.use_network(False)
+        pca_scores = score_scaled(module, X_valid)
+        keep = beats_baseline(network_scores, pca_scores, processes)
+        module.use_network(keep)
+        self.network_kept_ = bool(keep)
+        self.pca_validation_error_ = guard.validation_loss(pca_scores)
+        self.validation_error_ = guard.validation_loss(network_scores if keep else pca_scores)
 
-    One process fits scikit-learn's PCA (:func:`fit_pca`); processes that
-    train one model together each hold a shard of the rows, and get the
-    exact PCA of all of them (:func:`_pooled_pca_statistics`).
-    """
-    if processes.world_size == 1:
-        return PCAStatistics.from_pca(fit_pca(X, n_components, seed, center, scale), n_components)
-    return _pooled_pca_statistics(X, n_components, center, scale, processes)
-
-
-def fit_pca(X, n_components, seed, center, scale):
-    """scikit-learn's PCA of ``X`` in the network's units, with up to ``n_components`` components.
-
-    PCA runs on the centred rows divided by ``scale``, in float64: its
-    components are the raw data's, and no variance overflows whatever the
-    data's magnitude. A sparse or memory-mapped ``X`` gets an
-    ``IncrementalPCA`` fed a chunk of rows at a time instead, so that memory
-    stays bounded by a chunk.
-    """
-    n_samples, n_features = X.shape
-    n_pca = min(n_components, n_samples, n_features)
-    if not (sp.issparse(X) or is_memory_mapped(X)):
-        return PCA(n_components=n_pca, random_state=seed).fit(_scaled(X, center, scale))
-    pca = IncrementalPCA(n_components=n_pca)
-    _partial_fit_in_chunks(pca, X, center, scale)
-    return pca
-
-
-def _partial_fit_in_chunks(pca, X, center, scale):
-    """``pca.partial_fit`` over the scaled rows of ``X``, a bounded chunk at a time.
-
-    Chunks within scikit-learn's ``working_memory`` keep memory bounded
-    however many rows ``X`` has (IncrementalPCA holds a few copies of a
-    chunk); a last chunk too small for the components is merged into the one
-    before.
-    """
-    n_samples, n_features = X.shape
-    n_pca = pca.n_components
-    n_rows = max(2 * n_pca, chunk_rows(X, values_per_row=4 * n_features))
-    for rows in gen_batches(n_samples, n_rows, min_batch_size=n_pca):
-        pca.partial_fit(_scaled(X[rows], center, scale))
-
-
-def _triangular_factor(X, center, scale):
-    """R of a QR decomposition of the scaled rows, padded to (n_features, n_features).
-
-    ``R.T @ R`` equals the scaled rows' ``X.T @ X``; rows are read a bounded
-    chunk at a time and folded into R as they come.
-    """
-    n_features = X.shape[1]
-    factor = np.zeros((0, n_features))
-    n_rows = max(n_features, chunk_rows(X, values_per_row=2 * n_features))
-    for start in range(0, X.shape[0], n_rows):
-        rows = _scaled(X[start : start + n_rows], center, scale)
-        factor = np.linalg.qr(np.vstack([factor, rows]), mode="r")
-    return np.vstack([factor, np.zeros((n_features - factor.shape[0], n_features))])
+    def _say_what_the_floor_kept(self):
+        if not self.verbose:
+            return
+        errors = (
+            f"held-out error {self.validation_error_:.6g} per row, PCA's "
+            f"{self.pca_validation_error_:.6g}"
+        )
+        if self.network_kept_:
+            print(f"{type(self).__name__}: kept the network ({errors}).")
+        else:
+            print(
+                f"{type(self).__name__}: returned PCA; the network did not beat it on "
+                f"the held-out rows ({errors})."
+            )
 
 
-def _pooled_pca_statistics(X, n_components, center, scale, processes):
-    """PCA of every process's scaled rows, each process holding its own (centred on ``center``).
-
-    A tall-and-skinny QR: the stacked R factors of the processes' rows have
-    the singular values and right singular vectors of all the rows together,
-    so the PCA is as exact as scikit-learn's full SVD while only an
-    (n_features, n_features) factor per process travels. Signs follow
-    scikit-learn's PCA, and the first process's result is sent to the others
-    so that every process starts from the same bits.
-    """
-    n_total = int(processes.sum(X.shape[0]))
-    n_features = X.shape[1]
-    factors = np.vstack(processes.gather(_triangular_factor(X, center, scale)))
-    _, singular_values, components = np.linalg.svd(factors, full_matrices=False)
-    _, components = svd_flip(None, components, u_based_decision=False)
-    components = processes.broadcast(components)
-    variance = processes.broadcast(singular_values) ** 2 / max(n_total - 1, 1)
-    n_pca = min(n_components, n_total, n_features)
-    rank = min(n_total, n_features)
-    likelihood_variance = float(variance[n_pca:rank].mean()) if n_pca < rank else 0.0
-    offset = np.zeros(n_features)
-    return PCAStatistics.padded(
-        components[:n_pca], variance[:n_pca], likelihood_variance, offset, n_components
-    )
-
-
-def update_incremental_pca(state, X, n_components, center, scale):
-    """An ``IncrementalPCA`` of the chunks so far, ``X`` included, and its state.
-
-    The state is the model's fitted attributes as plain data (arrays and
-    numbers), so a streamed estimator saves and loads without pickle. A
-    chunk with fewer rows than components cannot update it and is skipped.
-
-    Parameters
-    ----------
-    state : dict or None
-        :func:`update_incremental_pca`'s previous state; None before the first chunk.
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-    n_components : int
-    center, scale
-        The network's scaling; the PCA runs in its units.
-
-    Returns
-    -------
-    pca : IncrementalPCA or None
-        None while no chunk was large enough.
-    state : dict or None
-    """
-    n_pca = min(n_components, X.shape[1])
-    pca = IncrementalPCA(n_components=n_pca)
-    for name, value in (state or {}).items():
-        setattr(pca, name, value)
-    if X.shape[0] >= n_pca:
-        _partial_fit_in_chunks(pca, X, center, scale)
-    if not hasattr(pca, "components_"):
-        return None, None
-    fitted = {name: value for name, value in vars(pca).items() if name.endswith("_")}
-    return pca, fitted
-
-
-def aligned_signs(components, previous):
-    """``components`` with each row's sign flipped to agree with ``previous``'s.
-
-    An incremental PCA may flip a component's sign from one chunk to the
-    next; the network, trained on the old codes, would see its code negated.
-    """
-    signs = np.where(np.sum(components * previous, axis=1) < 0, -1.0, 1.0)
-    return components * signs[:, None]
-
-
-class PCAStartMixin:
+class PCAStartMixin(PCAFloorMixin):
     """The ``init`` parameter of a deterministic autoencoder: "pca" makes PCA its floor.
 
     Mixed into an estimator built on :class:`~sk_autoencoder._base.BaseAutoencoder`,

@@ -83,10 +83,9 @@ class Autoencoder(nn.Module):
     ----------
     encoder, decoder : nn.Module
         Maps from scaled rows to codes and from codes to the loss's space.
-    center : array-like of shape (n_features,)
-        Per-feature centre subtracted before encoding.
-    scale : float
-        Global scale the centred data are divided by.
+    scaling : Scaling
+        The internal scaling (:class:`~sk_autoencoder._scaling.Scaling`),
+        held as a submodule so that it moves and saves with the weights.
     loss : {"mse", "bce"}
         With "bce" the decoder outputs logits of values in [0, 1]; with "mse"
         it outputs scaled values.
@@ -103,13 +102,11 @@ class Autoencoder(nn.Module):
     # Margin of the clipped probabilities inside (0, 1) in the cross-entropy.
     CLIP_MARGIN = 1e-3
 
-    def __init__(self, encoder, decoder, *, center, scale, loss, noise=0.0, clip_output=False):
+    def __init__(self, encoder, decoder, *, scaling, loss, noise=0.0, clip_output=False):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
-        # float64, like the affine paths: float64 users get float64 scaling.
-        self.register_buffer("center", torch.as_tensor(center, dtype=torch.float64))
-        self.register_buffer("scale", torch.tensor(float(scale), dtype=torch.float64))
+        self.scaling = scaling
         self.loss = loss
         self.noise = noise
         self.clip_output = clip_output
@@ -125,10 +122,10 @@ class Autoencoder(nn.Module):
                 part.network_on.fill_(bool(on))
 
     def standardize(self, X):
-        return (X - self.center.to(X.dtype)) / self.scale.to(X.dtype)
+        return self.scaling(X)
 
     def unstandardize(self, X_scaled):
-        return X_scaled * self.scale.to(X_scaled.dtype) + self.center.to(X_scaled.dtype)
+        return self.scaling.inverse(X_scaled)
 
     def to_input_space(self, reconstruction):
         """Map the decoder's output back to the user's units."""
@@ -172,7 +169,7 @@ class Autoencoder(nn.Module):
         """
         output = self.decode_scaled(self.encode_scaled(X_scaled))
         if self.loss == "mse":
-            error = (X_scaled - output) * self.scale.to(X_scaled.dtype)
+            error = (X_scaled - output) * self.scaling.scale.to(X_scaled.dtype)
         else:
             error = self.unstandardize(X_scaled) - self.to_input_space(output)
         return -error.pow(2).flatten(1).sum(dim=1, keepdim=True)
@@ -300,7 +297,7 @@ class VariationalAutoencoder(Autoencoder):
     encoder, decoder : nn.Module
         Maps from scaled rows to ``2 * n_components`` values, and from codes
         to the likelihood's parameters.
-    center, scale, loss
+    scaling, loss
         As in :class:`Autoencoder`.
     """
 
@@ -311,8 +308,8 @@ class VariationalAutoencoder(Autoencoder):
     # Least number of posterior draws per row for the ELBO in :meth:`score_rows`.
     N_ELBO_DRAWS = 16
 
-    def __init__(self, encoder, decoder, *, center, scale, loss):
-        super().__init__(encoder, decoder, center=center, scale=scale, loss=loss)
+    def __init__(self, encoder, decoder, *, scaling, loss):
+        super().__init__(encoder, decoder, scaling=scaling, loss=loss)
         self.register_buffer("likelihood_variance", torch.tensor(1.0, dtype=torch.float64))
 
     def posterior(self, encoder_input):
@@ -370,7 +367,7 @@ class VariationalAutoencoder(Autoencoder):
             negative_elbo = negative_elbo + per_sample_objective(output, self.loss)
         elbo = -negative_elbo / len(draws)
         if self.loss == "mse":
-            elbo = elbo - X_scaled.shape[1] * torch.log(self.scale.to(elbo.dtype))
+            elbo = elbo - X_scaled.shape[1] * torch.log(self.scaling.scale.to(elbo.dtype))
         return elbo.unsqueeze(1)
 
 

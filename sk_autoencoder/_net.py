@@ -1,17 +1,20 @@
-"""The one place where estimator parameters become a skorch net."""
+"""The one place where a training configuration becomes a skorch net."""
 
 import copy
+from dataclasses import dataclass, field
 
 import torch
 from skorch import NeuralNet
+from skorch.dataset import unpack_data
 from skorch.utils import noop, to_tensor
 
 from sk_autoencoder._batching import BatchIterator, RowDataset
 from sk_autoencoder._callbacks import (
-    CosineLearningRate,
+    AnnealedLearningRate,
+    CosineFactor,
     DivergenceGuard,
     EpochProgressBar,
-    RelativeEarlyStopping,
+    StopWhenStalled,
     TrainLossOverProcesses,
     ValidationGuard,
 )
@@ -22,9 +25,10 @@ from sk_autoencoder._losses import AutoencoderLoss
 class AutoencoderNet(NeuralNet):
     """skorch's ``NeuralNet``, minus a per-batch cost, plus data-parallel training steps.
 
-    skorch switches every submodule to train or eval mode before every batch;
+    skorch switches every submodule to train mode before every batch;
     walking a module tree costs about as much as a forward pass through a
-    small network. Here the switch happens only when the mode changes.
+    small network. Here the switch happens once a round, when the round
+    begins (callbacks that evaluate the module put it back in train mode).
 
     While a training replica is set (a ``DistributedDataParallel`` wrapper of
     ``module_``, see :func:`~sk_autoencoder._distributed.data_parallel`),
@@ -47,129 +51,165 @@ class AutoencoderNet(NeuralNet):
             return super().infer(x, **fit_params)
         return replica(to_tensor(x, device=self.device), **fit_params)
 
-    def _set_training(self, training=True):
-        modules = [getattr(self, name + "_") for name in self._modules + self._criteria]
-        if any(getattr(module, "training", training) != training for module in modules):
-            super()._set_training(training)
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        for name in self._modules + self._criteria:
+            getattr(self, name + "_").train()
+
+    def train_step_single(self, batch, **fit_params):
+        # skorch's step, minus the switch to train mode (see the class's doc).
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
 
 
-def build_net(
-    estimator,
-    module,
-    *,
-    loss,
-    batch_size,
-    device,
-    center,
-    scale,
-    validated,
-    criterion_params=None,
-    processes=None,
-):
-    """A skorch net that trains ``module`` as ``estimator``'s parameters say.
-
-    Adam with ``learning_rate_init``, annealed to zero along a cosine over
-    the epochs of a ``fit``; training stops when the monitored loss has not
-    improved by a relative ``tol`` for ``n_iter_no_change`` epochs, as
-    ``MLPRegressor`` does; silent unless ``verbose``. With ``validated``, the
-    estimator holds rows out (it sets ``train_split``) and a
-    :class:`~sk_autoencoder._callbacks.ValidationGuard` scores them from
-    epoch 0 on and keeps the best state. The estimator's ``callbacks`` and
-    ``net_params`` come last, so a user can override any of this.
-
-    The net's class and its optimizer are the estimator's ``_net_class`` and
-    ``_optimizer``: a variant with more modules or optimizers (a second
-    network, trained adversarially) brings a net class that registers them,
-    and :func:`sk_autoencoder.save` saves every module and optimizer the net
-    registers.
+@dataclass(frozen=True)
+class NetConfig:
+    """Everything a skorch net is built from: an estimator's parameters, resolved for its data.
 
     Parameters
     ----------
-    estimator : BaseAutoencoder
-        Source of the hyper-parameters.
-    module : torch.nn.Module
-        The initialised autoencoder.
     loss : {"mse", "bce"}
         Resolved reconstruction loss.
     batch_size : int
         Resolved batch size.
     device : torch.device
         Resolved device.
-    center, scale
-        The internal scaling, applied to training rows in float64.
+    scaling : Scaling
+        The internal scaling, which puts training rows in the network's units.
+    learning_rate : float
+        Adam's initial learning rate (``learning_rate_init``).
+    monitor : {"train_loss", "valid_loss"}
+        The loss whose stall stops training.
+    patience : int
+        Rounds without improvement before training stops; each training
+        call may plan its own (:func:`plan_rounds`).
+    tol : float
+        Relative improvement that counts.
+    verbose : int
+        0 silent, 1 a progress bar and the floor's decision, 2 skorch's table too.
     validated : bool
-        Whether training is validated on held-out rows.
-    criterion_params : dict, default=None
+        Whether training is validated on held-out rows (the estimator holds
+        them out; a :class:`~sk_autoencoder._callbacks.ValidationGuard`
+        scores them from round 0 on and keeps the best state).
+    criterion_params : dict
         Extra parameters of :class:`~sk_autoencoder._losses.AutoencoderLoss`.
-    processes : SingleProcess or ProcessGroup, default=None
+    callbacks : list
+        The user's skorch callbacks, after the library's.
+    net_params : dict
+        The user's skorch parameters, applied last: they override any of this.
+    net_class, optimizer : type
+        A variant with more modules or optimizers (a second network, trained
+        adversarially) brings a net class that registers them, and
+        :func:`sk_autoencoder.save` saves every module and optimizer the net
+        registers.
+    processes : SingleProcess or ProcessGroup
         The processes that train the module together (see
-        :mod:`~sk_autoencoder._distributed`); None for this one alone.
+        :mod:`~sk_autoencoder._distributed`).
     """
-    processes = processes or SingleProcess()
-    # A budgeted fit stops when its held-out rows stop improving.
-    watches_held_out = estimator.early_stopping or (validated and estimator.max_iter == "auto")
-    monitor = "valid_loss" if watches_held_out else "train_loss"
-    callbacks = [("learning_rate", CosineLearningRate())]
+
+    loss: str
+    batch_size: int
+    device: torch.device
+    scaling: object
+    learning_rate: float
+    monitor: str
+    patience: int
+    tol: float
+    verbose: int
+    validated: bool
+    criterion_params: dict = field(default_factory=dict)
+    callbacks: list = field(default_factory=list)
+    net_params: dict = field(default_factory=dict)
+    net_class: type = AutoencoderNet
+    optimizer: type = torch.optim.Adam
+    processes: object = field(default_factory=SingleProcess)
+
+
+def build_net(module, config):
+    """A skorch net that trains ``module`` as the :class:`NetConfig` ``config`` says.
+
+    Adam, annealed to zero along a cosine over the rounds a training call
+    plans (:func:`plan_rounds`); training stops when the monitored loss has
+    not improved by a relative ``tol`` for ``patience`` rounds, as
+    ``MLPRegressor`` does; silent unless ``verbose``.
+    """
+    processes = config.processes
+    callbacks = [("learning_rate", AnnealedLearningRate())]
     if processes.world_size > 1:
         callbacks.append(("train_loss_over_processes", TrainLossOverProcesses(processes)))
-    if validated:
+    if config.validated:
         callbacks.append(("validation", ValidationGuard(processes)))
     callbacks += [
         (
             "stopping",
-            RelativeEarlyStopping(
-                monitor=monitor,
-                patience=estimator.n_iter_no_change,
-                threshold=estimator.tol,
-                threshold_mode="rel",
-                load_best=False,
-                sink=print if estimator.verbose else noop,
+            StopWhenStalled(
+                monitor=config.monitor,
+                patience=config.patience,
+                tol=config.tol,
+                sink=print if config.verbose else noop,
             ),
         ),
         (
             "divergence",
             DivergenceGuard(
-                estimator.learning_rate_init,
-                monitor=monitor,
-                keep_best=not validated,
+                config.learning_rate,
+                monitor=config.monitor,
+                keep_best=not config.validated,
                 processes=processes,
             ),
         ),
     ]
-    if estimator.verbose and processes.rank == 0:
+    if config.verbose and processes.rank == 0:
         callbacks.append(("progress", EpochProgressBar()))
     callbacks += [
-        (type(callback).__name__, copy.deepcopy(callback))
-        for callback in (estimator.callbacks or [])
+        (type(callback).__name__, copy.deepcopy(callback)) for callback in config.callbacks
     ]
     params = dict(
         module=module,
         criterion=AutoencoderLoss,
-        criterion__loss=loss,
-        optimizer=estimator._optimizer,
-        lr=estimator.learning_rate_init,
+        criterion__loss=config.loss,
+        optimizer=config.optimizer,
+        lr=config.learning_rate,
         # Each training call says how many rounds it runs.
         max_epochs=1,
-        batch_size=batch_size,
+        batch_size=config.batch_size,
         dataset=RowDataset,
-        dataset__device=device,
-        dataset__center=center,
-        dataset__scale=scale,
+        dataset__device=config.device,
+        dataset__scaling=config.scaling,
         iterator_train=BatchIterator,
         iterator_train__shuffle=True,
         iterator_valid=BatchIterator,
         train_split=None,
         callbacks=callbacks,
-        device=device,
-        verbose=max(0, estimator.verbose - 1),
+        device=config.device,
+        verbose=max(0, config.verbose - 1),
     )
-    if estimator.verbose < 2:
+    if config.verbose < 2:
         params["callbacks__print_log"] = None
-    if estimator._optimizer is torch.optim.Adam:
+    if config.optimizer is torch.optim.Adam:
         # One fused kernel for all parameters instead of a dozen small
         # operations per tensor: a sixth of a small network's step on a CPU.
         params["optimizer__fused"] = True
-    for name, value in (criterion_params or {}).items():
+    for name, value in config.criterion_params.items():
         params[f"criterion__{name}"] = value
-    params.update(estimator.net_params or {})
-    return estimator._net_class(**params)
+    params.update(config.net_params)
+    return config.net_class(**params)
+
+
+def plan_rounds(net, n_rounds, anneal, patience):
+    """Set ``net``'s schedule for its next training call, through skorch's ``set_params``.
+
+    The learning rate anneals over ``n_rounds`` (constant unless
+    ``anneal``), and training stops after ``patience`` rounds without
+    improvement; a progress bar, where there is one, shows ``n_rounds``.
+    """
+    params = {
+        "callbacks__learning_rate__lr_lambda": CosineFactor(n_rounds if anneal else None),
+        "callbacks__stopping__patience": patience,
+    }
+    if "progress" in dict(net.callbacks_):
+        params["callbacks__progress__total"] = n_rounds
+    net.set_params(**params)

@@ -87,7 +87,7 @@ class OrderedAutoencoder(Autoencoder):
 
     Parameters
     ----------
-    encoder, decoder, center, scale, loss, noise
+    encoder, decoder, scaling, loss, noise
         As in :class:`Autoencoder`.
     prefix_sizes : tuple of int
         Prefix sizes the loss averages over, the last one the full code.

@@ -26,6 +26,7 @@ from skorch.history import History
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._codec import CorruptFile, decode, encode, shorten
 from sk_autoencoder._devices import resolve_device
+from sk_autoencoder._scaling import Scaling
 
 FORMAT = "sk_autoencoder"
 # Bump when a file written by this version could be misread by an older one.
@@ -294,9 +295,9 @@ def _rebuild(metadata, tensors, device):
     if not isinstance(batch_size, int) or batch_size < 1:
         raise CorruptFile(f"batch size {shorten(batch_size)} is not a positive integer.")
     module_state = _module_state(estimator, tensors)
-    # The module's float64 centre, not mean_, which is in the data's dtype.
-    center = module_state["center"].numpy()
-    estimator._build_net(estimator.n_features_in_, center, batch_size)
+    # The module's float64 scaling, not mean_, which is in the data's dtype.
+    scaling = Scaling(module_state["scaling.center"].numpy(), float(module_state["scaling.scale"]))
+    estimator._build_net(estimator.n_features_in_, scaling, batch_size)
     net = estimator.net_
     names = [*net._modules, *net._optimizers]
     stray = sorted(key for key in tensors if key.split(".", 1)[0] not in names)
@@ -378,8 +379,9 @@ def _module_state(estimator, tensors):
     """
     try:
         with torch.device("meta"):
+            scaling = Scaling(estimator.mean_, estimator.scale_)
             expected = estimator._build_module(
-                estimator.n_features_in_, estimator.mean_, estimator.scale_, estimator.loss_
+                estimator.n_features_in_, scaling, estimator.loss_
             ).state_dict()
     except (ValueError, TypeError) as error:
         raise CorruptFile(f"its parameters describe no valid model ({error}).") from None
@@ -421,7 +423,9 @@ def _load_optimizer_state(optimizer, optimizer_name, config, tensors):
         and len(param_groups) == len(fresh_groups)
         and all(
             isinstance(group, dict)
-            and set(group) == set(fresh)
+            # A learning-rate schedule adds the rate it started from.
+            and set(group) - {"initial_lr"} == set(fresh) - {"initial_lr"}
+            and isinstance(group.get("initial_lr", 0.0), Real)
             and group["params"] == fresh["params"]
             for group, fresh in zip(param_groups, fresh_groups, strict=True)
         )

@@ -1,12 +1,112 @@
-"""Statistics of the internal scaling that lets the networks train on raw data."""
+"""The internal scaling that lets the networks train on raw data: one object, fitted once.
+
+:class:`Scaling` holds a per-feature centre and one global scale. It is
+fitted on the training rows (:meth:`Scaling.fit`), handed as a unit to
+everything that needs rows in the network's units (the PCA start, the
+training batches, the held-out rows), applied to numpy rows by one chunked
+function (:meth:`Scaling.transform_rows`) and to tensors as the network's
+first and last step, and saved with the network's weights, whose buffers it
+holds.
+"""
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis
+from torch import nn
 
-from sk_autoencoder._batching import chunk_rows
+from sk_autoencoder._batching import chunk_rows, rows_to_tensor
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# Values scaled at a time by :meth:`Scaling.transform_rows`: 16 MiB of float64
+# arithmetic, however large X is.
+SCALING_CHUNK_VALUES = 2**21
+
+
+class Scaling(nn.Module):
+    """Centre per feature, divide by one global scale: the network's units.
+
+    A torch module, so that the network carries its scaling with it (to a
+    device, into a saved file) as two float64 buffers; float64 users get
+    float64 scaling.
+
+    Parameters
+    ----------
+    center : array-like of shape (n_features,)
+        Subtracted from every row.
+    scale : float
+        Divides every centred row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_autoencoder._scaling import Scaling
+    >>> X = np.array([[1.0, 10.0], [3.0, 14.0]])
+    >>> scaling = Scaling.fit(X)
+    >>> scaling.transform_rows(X)
+    array([[-0.6324555, -1.264911 ],
+           [ 0.6324555,  1.264911 ]], dtype=float32)
+    """
+
+    def __init__(self, center, scale):
+        super().__init__()
+        self.register_buffer("center", torch.as_tensor(np.asarray(center, dtype=np.float64)))
+        self.register_buffer("scale", torch.tensor(float(scale), dtype=torch.float64))
+
+    @classmethod
+    def fit(cls, X, processes=None):
+        """The scaling of the rows of ``X`` (and of every process's, see :func:`fit_scaling`)."""
+        return cls(*fit_scaling(X, processes))
+
+    @property
+    def center_array(self):
+        """The centre as a float64 numpy array."""
+        return self.center.detach().cpu().numpy()
+
+    @property
+    def scale_value(self):
+        """The scale as a float."""
+        return float(self.scale)
+
+    def forward(self, X):
+        """Rows in the user's units to the network's, in ``X``'s dtype."""
+        return (X - self.center.to(X.dtype)) / self.scale.to(X.dtype)
+
+    def inverse(self, X_scaled):
+        """Rows in the network's units back to the user's."""
+        return X_scaled * self.scale.to(X_scaled.dtype) + self.center.to(X_scaled.dtype)
+
+    def transform_rows(self, X, dtype=np.float32):
+        """``(X - center) / scale`` of a dense or sparse array, computed in float64, in ``dtype``.
+
+        A chunk of rows at a time, into one array of the result's dtype: no
+        full float64 copy of ``X`` is made on the way. Scaling before the
+        cast to float32 keeps the digits that a large offset would take: a
+        column of values near 1e6 that vary by 0.01 keeps its variation,
+        which float32 values of the raw column would round away.
+        """
+        center, scale = self.center_array, self.scale_value
+        scaled = np.empty(X.shape, dtype=dtype)
+        n_rows = min(chunk_rows(X), max(1, SCALING_CHUNK_VALUES // max(1, X.shape[1])))
+        buffer = None
+        for start in range(0, X.shape[0], n_rows):
+            chunk = X[start : start + n_rows]
+            chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
+            out = scaled[start : start + n_rows]
+            if dtype != np.float64:
+                if buffer is None or buffer.shape != chunk.shape:
+                    buffer = np.empty(chunk.shape, dtype=np.float64)
+                out = buffer
+            np.subtract(chunk, center, out=out, dtype=np.float64)
+            out /= scale
+            if out is buffer:
+                scaled[start : start + n_rows] = buffer
+        return scaled
+
+    def rows_tensor(self, X, device):
+        """The scaled rows of ``X`` as one float32 tensor on ``device``."""
+        return rows_to_tensor(self.transform_rows(X), device)
 
 
 def fit_scaling(X, processes=None):

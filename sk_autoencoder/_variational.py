@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._docstrings import fill_shared_docs
+from sk_autoencoder._floor import PCAFloorMixin
 from sk_autoencoder._modules import VariationalAutoencoder, check_layer_sizes, dense_stack
 from sk_autoencoder._pca_start import (
     ppca_affine_paths,
@@ -18,7 +19,7 @@ from sk_autoencoder._pca_start import (
 
 
 @fill_shared_docs
-class VariationalAutoencoderTransformer(BaseAutoencoder):
+class VariationalAutoencoderTransformer(PCAFloorMixin, BaseAutoencoder):
     """Variational autoencoder (VAE) as a scikit-learn transformer.
 
     ``n_components`` defaults to 2, where ``PCA()`` keeps every component:
@@ -183,7 +184,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
             )
             set_affine_paths(module, *paths)
 
-    def _build_module(self, n_features, center, scale, loss):
+    def _build_module(self, n_features, scaling, loss):
         hidden = check_layer_sizes(self.hidden_layer_sizes)
         n_components = self._n_components(n_features)
         encoder = dense_stack((n_features, *hidden, 2 * n_components), self.activation)
@@ -192,7 +193,7 @@ class VariationalAutoencoderTransformer(BaseAutoencoder):
             encoder, decoder = with_affine_paths(
                 encoder, decoder, n_features, 2 * n_components, n_components
             )
-        return VariationalAutoencoder(encoder, decoder, center=center, scale=scale, loss=loss)
+        return VariationalAutoencoder(encoder, decoder, scaling=scaling, loss=loss)
 
     def _criterion_params(self):
         return {"beta": self.beta}

@@ -19,6 +19,7 @@ from skorch.callbacks import Callback
 
 from sk_autoencoder._batching import RowDataset
 from sk_autoencoder._losses import contraction_penalty
+from sk_autoencoder._scaling import Scaling
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,7 @@ def test_cross_entropy_reconstructions_stay_in_unit_interval(digits, fast_dense)
 def test_sparse_input_trains_like_dense_without_densifying_whole(digits, fast_dense):
     X = digits[0]
     X_sparse = sp.csr_matrix(X)
-    dataset = RowDataset(X_sparse)
+    dataset = RowDataset(X_sparse, scaling=Scaling(np.zeros(X.shape[1]), 1.0))
     assert dataset._tensor is None
     assert_array_equal(dataset.rows(torch.tensor([3, 1])).numpy(), X[[1, 3]].astype(np.float32))
     dense = fast_dense(batch_size=400, max_iter=2).fit(X)

@@ -13,7 +13,9 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 
 import sk_autoencoder._batching
+import sk_autoencoder._held_out
 import sk_autoencoder._inference
+import sk_autoencoder._scaling
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +207,9 @@ def tensor_sizes(monkeypatch):
         sizes.append(X.shape[0])
         return rows_to_tensor(X, *args, **kwargs)
 
-    monkeypatch.setattr(sk_autoencoder._batching, "rows_to_tensor", recording)
+    # Raw rows in inference, scaled rows in training.
+    for module in (sk_autoencoder._batching, sk_autoencoder._scaling):
+        monkeypatch.setattr(module, "rows_to_tensor", recording)
     return sizes
 
 
@@ -216,7 +220,7 @@ def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes, memmap_a
     # values; the held-out rows that training scores, read once, bounded by
     # a number of rows whatever the array's length.
     inference_rows = sk_autoencoder._inference.inference_batch_rows(memmap, n_outputs=N_FEATURES)
-    bound = max(250, inference_rows, sk_autoencoder._floor.MAX_SCORED_ROWS)
+    bound = max(250, inference_rows, sk_autoencoder._held_out.MAX_SCORED_ROWS)
     assert tensor_sizes and max(tensor_sizes) <= bound < N_SAMPLES / 4
     tensor_sizes.clear()
     codes = autoencoder.transform(memmap)

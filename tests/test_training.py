@@ -19,6 +19,7 @@ from sk_autoencoder._budget import (
     plan_training,
 )
 from sk_autoencoder._callbacks import ValidationGuard
+from sk_autoencoder._scaling import Scaling
 from sk_autoencoder._threads import free_cores
 
 
@@ -82,7 +83,7 @@ def test_a_streaming_step_is_one_pass_at_a_constant_rate():
 
 
 def test_rounds_go_on_with_one_shuffled_pass_and_start_the_next():
-    dataset = RowDataset(np.arange(10, dtype=np.float64)[:, None])
+    dataset = RowDataset(np.arange(10, dtype=np.float64)[:, None], scaling=Scaling([0.0], 1.0))
     torch.manual_seed(0)
     rows = []
     for _ in range(5):  # 5 rounds of 3 batches of 2 rows: one and a half passes

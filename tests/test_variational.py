@@ -1,6 +1,7 @@
 """VariationalAutoencoderTransformer: posterior-mean codes, samples and the ELBO."""
 
 import pickle
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,9 +13,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
+from skorch.history import History
 
 from sk_autoencoder import VariationalAutoencoderTransformer
-from sk_autoencoder._callbacks import RelativeEarlyStopping
+from sk_autoencoder._callbacks import StopWhenStalled
 from sk_autoencoder._inference import inference_module
 from sk_autoencoder._losses import gaussian_negative_log_likelihood
 
@@ -138,7 +140,7 @@ def test_variational_elbo_matches_its_definition_for_one_row(fitted, digits):
             module.likelihood_variance,
         )
         kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum()
-        elbo = -(nll.mean() + kl) - 64 * torch.log(module.scale)
+        elbo = -(nll.mean() + kl) - 64 * torch.log(module.scaling.scale)
     assert_allclose(fitted.score_samples(digits[0][:1])[0], elbo.item(), rtol=2e-3)
 
 
@@ -234,8 +236,23 @@ def test_variational_grid_search_in_a_pipeline_in_two_processes(digits):
 
 
 def test_early_stopping_threshold_holds_for_negative_losses():
-    # A Gaussian negative log-likelihood can be negative: a worse epoch than
+    # A Gaussian negative log-likelihood can be negative: a worse round than
     # the best must not count as an improvement.
-    stopping = RelativeEarlyStopping(threshold=1e-2)
-    assert_allclose(stopping._calc_new_threshold(-100.0), -101.0)
-    assert_allclose(stopping._calc_new_threshold(100.0), 99.0)
+    history = History()
+    net = SimpleNamespace(history=history)
+    stopping = StopWhenStalled(monitor="valid_loss", patience=2, tol=1e-2, sink=lambda _: None)
+    stopping.on_train_begin(net)
+
+    def round_with(loss):
+        history.new_epoch()
+        history.record("valid_loss", loss)
+        stopping.on_epoch_end(net)
+
+    round_with(-100.0)
+    round_with(-100.5)  # better, but by less than 1% of |best|: a miss
+    assert stopping.misses_ == 1
+    round_with(-101.5)  # better by more than 1%: the new best
+    assert stopping.misses_ == 0
+    round_with(-101.0)
+    with pytest.raises(KeyboardInterrupt):
+        round_with(-99.0)
