@@ -17,7 +17,8 @@ measures and reports.
 - grid search: ``GridSearchCV`` over ``n_components`` with ``n_jobs=2``
   against ``n_jobs=1``;
 - memory: peak resident memory of ``transform`` over a memory-mapped array of
-  a million rows, against the array's size.
+  a million rows, against the array's size; and of a one-epoch default fit of
+  a 200,000 x 100 float64 array, above the array.
 """
 
 import argparse
@@ -50,9 +51,10 @@ from benchmarks.datasets import load_mnist10k
 from benchmarks.report import markdown_grid, measurements_text
 from sk_autoencoder import AutoencoderTransformer
 from sk_autoencoder._base import auto_batch_size
-from sk_autoencoder._floor import validation_split
+from sk_autoencoder._held_out import validation_split
 from sk_autoencoder._losses import reconstruction_error
 from sk_autoencoder._pca_start import start_as_pca
+from sk_autoencoder._scaling import Scaling
 
 
 def _median_seconds(function, repeats):
@@ -94,7 +96,7 @@ def hand_written_fit(X, estimator, epochs, seed=0):
     n_samples = len(train)
     batch_size = _batch_size(estimator, X.shape[0])
     X_scaled = (X.astype(np.float64) - center) / scale
-    network = estimator._build_module(n_features, center, scale, loss).train()
+    network = estimator._build_module(n_features, Scaling(center, scale), loss).train()
     # The PCA of every row, held-out ones included, as the package's start.
     components = PCA(estimator.n_components, random_state=seed).fit(X_scaled).components_
     start_as_pca(network, components)
@@ -306,6 +308,30 @@ def bench_memmap_transform_memory(X_fit, *, n_rows, n_components=32):
     }
 
 
+def bench_fit_memory(*, n_rows=200_000, n_features=100, n_components=8):
+    """Peak private memory of a one-epoch default fit of a float64 array, above the array.
+
+    What a fit needs beside its input: the one scaled float32 copy that
+    training batches are sliced from, PCA's start on a scaled float64 copy,
+    and the network. A fit on a few rows first loads every library, so that
+    their code does not count.
+    """
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n_rows, n_features)) * np.linspace(3.0, 0.1, n_features)
+    estimator = AutoencoderTransformer(n_components, max_iter=1, device="cpu", random_state=0)
+    clone(estimator).fit(X[:1000])
+    gc.collect()
+    baseline = _anonymous_rss_mib()
+    _, peak = _peak_anonymous_rss_during(partial(estimator.fit, X))
+    return {
+        "benchmark": "one-epoch default fit of a float64 array: peak private memory",
+        "rows": n_rows,
+        "features": n_features,
+        "array_mib": X.nbytes / 2**20,
+        "peak_increase_mib": peak - baseline,
+    }
+
+
 def _print_table(results):
     rows = [[result["benchmark"], measurements_text(result)] for result in results]
     print(markdown_grid(["benchmark", "measurements"], rows, numeric=[False, False]))
@@ -336,6 +362,7 @@ def _steps(args, repeats, memmap_rows):
             digits().data, digits().target, max_iter=3 if args.quick else 50
         ),
         "memmap-memory": lambda: bench_memmap_transform_memory(mnist().X_train, n_rows=memmap_rows),
+        "fit-memory": bench_fit_memory,
     }
 
 
@@ -346,6 +373,7 @@ STEP_NAMES = (
     "transform",
     "grid-search",
     "memmap-memory",
+    "fit-memory",
 )
 
 
