@@ -2,8 +2,8 @@
 
 Each loader returns a :class:`Dataset` with a fixed train/test split, so that every
 method is fitted and measured on the same rows. The image suite's features are
-float32, the dtype the neural methods train in; the tabular suite
-(``benchmarks.tabular``) keeps float64, the dtype a table comes in.
+float32, the dtype the neural methods train in; the tabular suite's tables
+(``benchmarks.tables``) keep float64, the dtype a table comes in.
 """
 
 import gzip

@@ -48,7 +48,7 @@ from benchmarks.report import (
     quick_heading,
     table_lines,
 )
-from benchmarks.tabular import (
+from benchmarks.tabular_verdict import (
     CONFIGURATION_TEXT_FIELDS,
     SUMMARY_COLUMNS,
     SUMMARY_TEXT_FIELDS,

