@@ -172,3 +172,40 @@ def test_rendering_committed_results_imports_no_runner(code):
     assert "benchmarks.render" in loaded
     imported_runners = sorted(set(RUNNER_MODULES) & loaded)
     assert not imported_runners, f"rendering imports {', '.join(imported_runners)}"
+
+
+# What names a variant or a part of the estimators; the base class trains and knows none.
+VARIANT_WORDS = ("pca", "ordered", "variational", "contraction", "sparsity", "noise", "beta")
+
+
+def test_the_base_class_names_no_part_and_no_variant():
+    # Code only: identifiers, attributes, imported names and strings; the
+    # docstrings may tell a user what the parts do.
+    tree = ast.parse((REPO_ROOT / "sk_autoencoder" / "_base.py").read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.append(node.attr)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.alias):
+            names.append(node.name)
+        elif isinstance(node, ast.ImportFrom):
+            names.append(node.module or "")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                names.append(node.value)
+    # The attribute hints for PCA users are a mixin of their own.
+    names = [name for name in names if name not in ("PCAAttributeHintsMixin", "_attribute_hints")]
+    named = sorted({name for name in names for word in VARIANT_WORDS if word in name.lower()})
+    assert not named, f"sk_autoencoder/_base.py names parts or variants: {named}"
