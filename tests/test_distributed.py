@@ -33,7 +33,8 @@ pytestmark = [
 
 WORLD_SIZE = 2
 WORKER = Path(__file__).with_name("ddp_worker.py")
-EXAMPLE = Path(__file__).parents[1] / "examples" / "distributed" / "train_mnist_ddp.py"
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "distributed" / "train_mnist_ddp.py"
 
 
 def torchrun(*arguments):
@@ -50,7 +51,10 @@ def accelerate_launch(*arguments):
 
 
 def _launch(command):
-    environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # The processes import sk_autoencoder from this checkout, as the tests
+    # do, not from wherever the package is installed.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
     finished = subprocess.run(
         command, capture_output=True, text=True, timeout=600, env=environment, check=False
     )
@@ -204,7 +208,7 @@ def test_partial_fit_refuses_to_stream_in_a_process_group(tmp_path, training_dig
 
 @pytest.mark.parametrize("launcher", ["torchrun", "accelerate"])
 def test_example_saves_a_model_that_beats_pca_in_a_plain_process(launcher, tmp_path):
-    sys.path.insert(0, str(EXAMPLE.parents[2]))
+    sys.path.insert(0, str(ROOT))
     from benchmarks.datasets import load_mnist10k
 
     out = tmp_path / "model.safetensors"
