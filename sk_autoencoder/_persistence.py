@@ -5,9 +5,11 @@ module the net registers (``module.<name>``, and so on for a second one) and
 the state of every optimizer (``optimizer.<index>.<name>``);
 its header metadata holds JSON: the format version, the class name, the
 parameters (``get_params``), the fitted attributes and the net's epoch
-history. Loading parses JSON and raw numbers only, so a file cannot run code,
-unlike a pickle; the estimator is rebuilt by its own class, allowed only if
-the package exports it, and every tensor must fit the rebuilt module.
+history, and SHA-256 digests of the tensors and of the rest of the metadata
+(``_checksum``). Loading checks the digests first, then parses JSON and raw
+numbers only, so a file cannot run code, unlike a pickle; the estimator is
+rebuilt by its own class, allowed only if the package exports it, and every
+tensor must fit the rebuilt module.
 """
 
 import json
@@ -25,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from sk_autoencoder._base import BaseAutoencoder
+from sk_autoencoder._checksum import add_digests, check_digests
 from sk_autoencoder._codec import CorruptFile, decode, encode, shorten
 from sk_autoencoder._devices import resolve_device
 from sk_autoencoder._scaling import Scaling
@@ -33,7 +36,10 @@ from sk_autoencoder._version import __version__
 FORMAT = "sk_autoencoder"
 # Bump when a file written by this version could be misread by an older one.
 # 2: the state of every optimizer the net registers, under "optimizers".
-FORMAT_VERSION = 2
+# 3: SHA-256 digests of the tensors and of the metadata, which load checks;
+# files of format 1 and 2 have none and load unchecked.
+FORMAT_VERSION = 3
+DIGESTS_SINCE_VERSION = 3
 
 
 def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
@@ -41,9 +47,10 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
 
     The weights and the optimizer's state become tensors; the parameters,
     the fitted attributes and the epoch history become JSON in the file's
-    header. :func:`load` rebuilds the estimator from them without running any
-    code from the file, so a model file from an untrusted source is as safe to
-    load as a CSV file.
+    header, with SHA-256 digests of the tensors and of that JSON. :func:`load`
+    checks the digests and rebuilds the estimator without running any code
+    from the file, so a model file from an untrusted source is as safe to load
+    as a CSV file.
 
     Parameters
     ----------
@@ -141,7 +148,7 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
         "sk_autoencoder_version": __version__,
         "config": json.dumps(config),
     }
-    save_file(tensors, path, metadata=metadata)
+    save_file(tensors, path, metadata=add_digests(tensors, metadata))
 
 
 def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
@@ -167,13 +174,22 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
     Raises
     ------
     ValueError
-        If the file is not a model file (a pickle, say), was tampered with
-        (unknown class, invalid parameters, tensors that do not fit the
-        model), or was written in a newer format than this version reads.
+        If the file is not a model file (a pickle, say), changed since it was
+        saved (its weights or header no longer match the SHA-256 digests
+        :func:`save` recorded: the file is corrupted or was edited), was
+        tampered with (unknown class, invalid parameters, tensors that do not
+        fit the model), or was written in a newer format than this version
+        reads.
 
     See Also
     --------
     save : Save a fitted estimator.
+
+    Notes
+    -----
+    Files saved before the digests existed (format 1 and 2) carry none and
+    load unchecked, as they did; saving the loaded estimator again writes a
+    file with them.
 
     Examples
     --------
@@ -250,6 +266,8 @@ def _rebuild(metadata, tensors, device):
             f"it was written by a newer sk_autoencoder (file format {int(version)}; "
             f"this version reads up to {FORMAT_VERSION}). Upgrade sk_autoencoder to load it."
         )
+    # Before the configuration is parsed or any weight is used.
+    check_digests(tensors, metadata, required=int(version) >= DIGESTS_SINCE_VERSION)
     try:
         config = json.loads(metadata.get("config", ""))
     except (ValueError, RecursionError) as error:

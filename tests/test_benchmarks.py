@@ -82,6 +82,7 @@ def _verdict_rows(out):
     return {row[0]: row for row in rows if len(row) == len(verdict.SUMMARY_COLUMNS)}
 
 
+@pytest.mark.slow
 def test_benchmarks_prints_the_verdict_that_results_json_holds(tmp_path, monkeypatch, capsys):
     # Stand-ins named as autoencoders: as good as, worse than and better than PCA.
     monkeypatch.setitem(METHODS, "AE same", Method("AE same", make_pca))
@@ -135,6 +136,7 @@ def test_benchmarks_prints_the_verdict_that_results_json_holds(tmp_path, monkeyp
     assert (tmp_path / "results.md").read_text().endswith(out)
 
 
+@pytest.mark.slow
 def test_benchmarks_run_every_autoencoder_end_to_end(tmp_path, monkeypatch):
     # Two epochs are enough to show the whole path works, not to compete.
     monkeypatch.setattr(methods, "QUICK_EPOCHS", 2)

@@ -1,27 +1,13 @@
 """scikit-learn's own estimator checks, over every public estimator."""
 
-import inspect
-
-from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import sk_autoencoder
 from sk_autoencoder import (
     AutoencoderTransformer,
     ConvAutoencoderTransformer,
     VariationalAutoencoderTransformer,
 )
-
-# Every estimator class in __all__: one added there is checked without a change here.
-# A meta-estimator (CodeSizeSearchCV) needs an estimator to wrap, so it cannot be
-# built from its defaults; tests/test_search.py checks it around an autoencoder.
-PUBLIC_ESTIMATORS = [
-    obj
-    for obj in (getattr(sk_autoencoder, name) for name in sk_autoencoder.__all__)
-    if inspect.isclass(obj)
-    and issubclass(obj, BaseEstimator)
-    and not issubclass(obj, MetaEstimatorMixin)
-]
+from tests._helpers import PUBLIC_ESTIMATORS
 
 # Small enough for the checks' many fits; each estimator takes those it has.
 FAST_PARAMS = {"hidden_layer_sizes": (8,), "channels": (4,), "max_iter": 3, "random_state": 0}

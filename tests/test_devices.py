@@ -15,15 +15,12 @@ from sk_autoencoder import (
     load,
     save,
 )
+from tests._helpers import reconstruction_error
 
 pytestmark = [
     pytest.mark.gpu,
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
 ]
-
-
-def held_out_error(estimator, X):
-    return float(np.mean(np.sum((estimator.inverse_transform(estimator.transform(X)) - X) ** 2, 1)))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +47,7 @@ def test_cuda_fit_is_as_good_as_a_cpu_fit(digits01):
     X, X_test = digits01
     on_gpu = dense("cuda").fit(X)
     on_cpu = dense("cpu").fit(X)
-    assert held_out_error(on_gpu, X_test) <= 1.05 * held_out_error(on_cpu, X_test)
+    assert reconstruction_error(on_gpu, X_test) <= 1.05 * reconstruction_error(on_cpu, X_test)
     assert on_gpu.validation_error_ <= on_gpu.pca_validation_error_
 
 

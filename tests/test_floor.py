@@ -8,10 +8,7 @@ from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.preprocessing import StandardScaler
 
 from sk_autoencoder import VariationalAutoencoderTransformer
-
-# A zero learning rate runs the training loop without moving a weight: the
-# network as it stands before the first step.
-UNTRAINED = dict(max_iter=1, net_params={"lr": 0.0})
+from tests._helpers import UNTRAINED, reconstruction, reconstruction_error, squared_error
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +17,8 @@ def digits(training_digits, held_out_digits):
     return training_digits[0], held_out_digits[0]
 
 
-def squared_error(X, X_reconstructed):
-    return float(((X - X_reconstructed) ** 2).sum(axis=1).mean())
-
-
-def reconstruction(estimator, X):
-    return estimator.inverse_transform(estimator.transform(X))
-
-
 def pca_error(X_train, X_test, n_components):
-    pca = PCA(n_components=n_components).fit(X_train)
-    return squared_error(X_test, reconstruction(pca, X_test))
+    return reconstruction_error(PCA(n_components=n_components).fit(X_train), X_test)
 
 
 @pytest.mark.parametrize("make", ["fast_dense", "fast_conv"], ids=["dense", "conv"])
@@ -77,7 +65,7 @@ def test_unit_interval_data_start_as_pca_clipped_to_the_interval(digits, fast_de
     clipped = np.clip(reconstruction(pca, X_test), 0.0, 1.0)
     assert_allclose(reconstruction(autoencoder, X_test), clipped, atol=1e-9)
     # Clipping to the data's range can only bring a reconstruction closer.
-    assert squared_error(X_test, clipped) <= squared_error(X_test, reconstruction(pca, X_test))
+    assert squared_error(X_test, clipped) <= reconstruction_error(pca, X_test)
 
 
 def test_a_network_that_loses_to_pca_falls_back_to_pca(digits, fast_dense):
@@ -86,9 +74,9 @@ def test_a_network_that_loses_to_pca_falls_back_to_pca(digits, fast_dense):
     wild = dict(learning_rate_init=0.3, max_iter=5)
     alone = fast_dense(init="random", **wild).fit(X_train)
     pca = pca_error(X_train, X_test, 4)
-    assert squared_error(X_test, reconstruction(alone, X_test)) > 1.5 * pca
+    assert reconstruction_error(alone, X_test) > 1.5 * pca
     floored = fast_dense(**wild).fit(X_train)
-    assert_allclose(squared_error(X_test, reconstruction(floored, X_test)), pca, rtol=1e-9)
+    assert_allclose(reconstruction_error(floored, X_test), pca, rtol=1e-9)
     assert floored.validation_error_ == floored.pca_validation_error_
 
 
@@ -96,7 +84,7 @@ def test_a_network_that_beats_pca_is_kept_and_says_by_how_much(digits, fast_dens
     X_train, X_test = digits
     autoencoder = fast_dense(hidden_layer_sizes=(64,), max_iter=30).fit(X_train)
     assert autoencoder.validation_error_ < 0.9 * autoencoder.pca_validation_error_
-    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    error = reconstruction_error(autoencoder, X_test)
     assert error < 0.9 * pca_error(X_train, X_test, 4)
 
 
@@ -105,7 +93,7 @@ def test_regularised_variants_are_never_worse_than_pca(digits, variant, fast_den
     X_train, X_test = digits
     autoencoder = fast_dense(max_iter=10, **variant).fit(X_train)
     assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
-    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    error = reconstruction_error(autoencoder, X_test)
     assert error <= 1.02 * pca_error(X_train, X_test, 4)
 
 
@@ -115,9 +103,7 @@ def test_the_floor_scales_with_the_data(factor, fast_dense):
     X = rng.rand(400, 10) * factor
     X_train, X_test = X[:300], X[300:]
     autoencoder = fast_dense(n_components=3, max_iter=10).fit(X_train)
-    ratio = squared_error(X_test, reconstruction(autoencoder, X_test)) / pca_error(
-        X_train, X_test, 3
-    )
+    ratio = reconstruction_error(autoencoder, X_test) / pca_error(X_train, X_test, 3)
     assert ratio <= 1.02
 
 
@@ -128,7 +114,7 @@ def test_float64_keeps_pca_accuracy_where_pca_is_nearly_exact(fast_dense):
     X += 1e-3 * rng.normal(size=X.shape)
     X_train, X_test = X[:300], X[300:]
     autoencoder = fast_dense(n_components=2, max_iter=10).fit(X_train)
-    error = squared_error(X_test, reconstruction(autoencoder, X_test))
+    error = reconstruction_error(autoencoder, X_test)
     assert error <= 1.02 * pca_error(X_train, X_test, 2)
 
 
@@ -142,8 +128,8 @@ def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits, fast_dense)
     for _ in range(3):
         for chunk in chunks:
             autoencoder.partial_fit(chunk)
-    error = squared_error(X_test, reconstruction(autoencoder, X_test))
-    assert error <= 1.02 * squared_error(X_test, reconstruction(incremental_pca, X_test))
+    error = reconstruction_error(autoencoder, X_test)
+    assert error <= 1.02 * reconstruction_error(incremental_pca, X_test)
     assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
 
 
@@ -169,7 +155,7 @@ def test_n_components_none_keeps_every_feature_as_pca_does(digits, fast_dense):
     autoencoder = fast_dense(n_components=None).fit(X_train)
     assert autoencoder.n_components_ == 12
     assert autoencoder.transform(X_test).shape == (len(X_test), 12)
-    assert squared_error(X_test, reconstruction(autoencoder, X_test)) < 1e-12
+    assert reconstruction_error(autoencoder, X_test) < 1e-12
 
 
 @pytest.mark.parametrize(

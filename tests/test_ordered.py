@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from sk_autoencoder import AutoencoderTransformer, load, save
 from sk_autoencoder._ordered import nested_prefix_sizes, prefix_codes
+from tests._helpers import squared_error
 
 
 def dense(**params):
@@ -33,10 +34,6 @@ def digits(training_digits):
 @pytest.fixture(scope="module")
 def fitted(digits):
     return dense().fit(digits)
-
-
-def squared_error(X, X_reconstructed):
-    return float(((X - X_reconstructed) ** 2).sum(axis=1).mean())
 
 
 def prefix_error(autoencoder, X, k):
@@ -90,7 +87,7 @@ def test_ordered_prefixes_beat_unordered_ones(digits, held_out_digits):
 
 def test_explained_variance_ratio_sums_to_r2(fitted, digits):
     ratios = fitted.explained_variance_ratio_
-    total = float(((digits - digits.mean(axis=0)) ** 2).sum(axis=1).mean())
+    total = squared_error(digits, digits.mean(axis=0))
     r2 = 1 - fitted.error_curve(digits) / total
     assert ratios.shape == (8,)
     assert_allclose(np.cumsum(ratios), r2, rtol=1e-5)

@@ -1,8 +1,8 @@
 """save and load: model files that hold data only, and survive tampering with a clear error."""
 
-import inspect
 import json
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -11,7 +11,6 @@ import torch
 from numpy.testing import assert_array_equal
 from safetensors import safe_open
 from safetensors.torch import save_file
-from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
@@ -22,19 +21,15 @@ from sk_autoencoder import (
     load,
     save,
 )
+from sk_autoencoder._checksum import METADATA_DIGEST, WEIGHTS_DIGEST, add_digests, weights_digest
+from tests._helpers import PUBLIC_ESTIMATORS
+
+DIGESTS = (WEIGHTS_DIGEST, METADATA_DIGEST)
 
 FAST = dict(n_components=3, max_iter=2, random_state=0, device="cpu")
-# Every estimator class in __all__, so that a new one must survive save and
-# load too, with small networks and early stopping's curve where it has them.
-# A search (CodeSizeSearchCV) is not saved itself: its best_estimator_ is
-# (tests/test_search.py).
-PUBLIC_ESTIMATORS = [
-    obj
-    for obj in (getattr(sk_autoencoder, name) for name in sk_autoencoder.__all__)
-    if inspect.isclass(obj)
-    and issubclass(obj, BaseEstimator)
-    and not issubclass(obj, MetaEstimatorMixin)
-]
+# Every public estimator must survive save and load, with small networks and
+# early stopping's curve where it has them. A search (CodeSizeSearchCV) is
+# not saved itself: its best_estimator_ is (tests/test_search.py).
 SMALL = {
     "hidden_layer_sizes": (8,),
     "channels": (4,),
@@ -76,8 +71,18 @@ def read_model_file(path):
     return metadata, json.loads(metadata["config"]), tensors
 
 
+def write_metadata(path, metadata, tensors):
+    """Write a model file as someone editing it on purpose would: digests recomputed.
+
+    The digests catch what changed without them; recomputed, the edit reaches
+    the checks that come after, which are what these tests are about.
+    """
+    unsigned = {key: value for key, value in metadata.items() if key not in DIGESTS}
+    save_file(tensors, path, metadata=add_digests(tensors, unsigned))
+
+
 def write_model_file(path, metadata, config, tensors):
-    save_file(tensors, path, metadata={**metadata, "config": json.dumps(config)})
+    write_metadata(path, {**metadata, "config": json.dumps(config)}, tensors)
 
 
 def pickle_payload(marker):
@@ -175,7 +180,7 @@ def test_pickle_inside_the_header_is_refused_without_running_it(saved, tmp_path)
     marker = tmp_path / "pwned"
     metadata, config, tensors = read_model_file(saved)
     metadata["config"] = pickle_payload(marker).decode("latin-1")
-    save_file(tensors, saved, metadata=metadata)
+    write_metadata(saved, metadata, tensors)
     with pytest.raises(ValueError, match="not valid JSON"):
         load(saved)
     # A payload smuggled into a value stays a string.
@@ -217,6 +222,94 @@ def test_newer_format_version_is_refused(saved):
     write_model_file(saved, metadata, config, tensors)
     with pytest.raises(ValueError, match="newer sk_autoencoder.*format 99"):
         load(saved)
+
+
+def header_end(path):
+    """Where the tensors' bytes begin: after safetensors' 8-byte length and the JSON header."""
+    return 8 + int.from_bytes(path.read_bytes()[:8], "little")
+
+
+def flip_bit(path, offset, bit=0):
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 1 << bit
+    path.write_bytes(bytes(data))
+
+
+def refused(path, message):
+    return pytest.raises(ValueError, match=f"Cannot load {re.escape(repr(str(path)))}: {message}")
+
+
+CORRUPTED = "changed since it was saved .*: the file is corrupted or was edited"
+
+
+@pytest.mark.parametrize("where", [0.0, 0.5, 1.0], ids=["first", "middle", "last"])
+def test_a_flipped_bit_in_the_weights_is_refused(saved, fitted, X, where):
+    assert_array_equal(load(saved).transform(X), fitted.transform(X))
+    start, end = header_end(saved), saved.stat().st_size
+    flip_bit(saved, start + round(where * (end - 1 - start)))
+    with refused(saved, f"its weights {CORRUPTED}"):
+        load(saved)
+    # The same byte flipped back: the file is intact again.
+    flip_bit(saved, start + round(where * (end - 1 - start)))
+    assert_array_equal(load(saved).transform(X), fitted.transform(X))
+
+
+@pytest.mark.parametrize(
+    "before, after, message",
+    [
+        # A parameter that still parses: without the digest, a different model.
+        (b'\\"max_iter\\": 2', b'\\"max_iter\\": 3', f"its header .* {CORRUPTED}"),
+        # An older format, which has no digests: present, they are checked.
+        (b'"format_version":"3"', b'"format_version":"2"', f"its header .* {CORRUPTED}"),
+        # A weight's dtype of the same width: the same bytes, other numbers.
+        (b'"dtype":"F32"', b'"dtype":"I32"', f"its weights {CORRUPTED}"),
+    ],
+    ids=["parameter", "format-version", "dtype"],
+)
+def test_an_edited_header_is_refused(saved, before, after, message):
+    data = saved.read_bytes()
+    assert data.count(before) >= 1 and data.index(before) < header_end(saved)
+    saved.write_bytes(data.replace(before, after, 1))
+    with refused(saved, message):
+        load(saved)
+
+
+def test_any_flipped_bit_of_the_header_is_refused(saved):
+    # Every 29th byte, each with another bit: a sample of the header's
+    # parts (lengths, tensor names, dtypes, shapes, offsets, JSON, digests).
+    for offset in range(0, header_end(saved), 29):
+        flip_bit(saved, offset, bit=offset % 8)
+        with refused(saved, ""):
+            load(saved)
+        flip_bit(saved, offset, bit=offset % 8)
+
+
+def test_a_file_saved_before_digests_loads_unchecked(saved, fitted, X):
+    metadata, _, tensors = read_model_file(saved)
+    assert set(DIGESTS) <= set(metadata)
+    # What save wrote before format 3: the same file without digests.
+    older = {key: value for key, value in metadata.items() if key not in DIGESTS}
+    save_file(tensors, saved, metadata={**older, "format_version": "2"})
+    assert_array_equal(load(saved).transform(X), fitted.transform(X))
+    # In format 3, a file without digests had them removed.
+    save_file(tensors, saved, metadata=older)
+    with refused(saved, "it records no checksum of its weights"):
+        load(saved)
+
+
+def test_weights_digest_covers_names_dtypes_shapes_and_bytes_in_a_fixed_order():
+    weights = {"a": torch.arange(6.0).reshape(2, 3), "b": torch.tensor(1.0)}
+    digest = weights_digest(weights)
+    assert weights_digest(dict(reversed(list(weights.items())))) == digest
+    variants = [
+        {**weights, "a": weights["a"].reshape(3, 2)},
+        {**weights, "a": weights["a"].view(torch.int32)},
+        {"c": weights["a"], "b": weights["b"]},
+        {**weights, "b": torch.tensor(1.0 + 2**-23)},
+        {"a": weights["a"]},
+    ]
+    digests = {weights_digest(variant) for variant in variants}
+    assert digest not in digests and len(digests) == len(variants)
 
 
 def test_weight_of_wrong_shape_is_refused(saved):

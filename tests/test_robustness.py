@@ -213,6 +213,7 @@ def tensor_sizes(monkeypatch):
     return sizes
 
 
+@pytest.mark.slow
 def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes, memmap_autoencoder):
     autoencoder = memmap_autoencoder().fit(memmap)
     autoencoder.partial_fit(memmap)
@@ -230,6 +231,7 @@ def test_memmap_reaches_torch_one_batch_at_a_time(memmap, tensor_sizes, memmap_a
     assert autoencoder.inverse_transform(codes[:10]).shape == (10, N_FEATURES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["fit", "partial_fit", "transform"])
 def test_memmap_is_never_copied_whole_by_numpy(memmap, warmed_up, method, memmap_autoencoder):
     autoencoder = memmap_autoencoder()
@@ -254,6 +256,7 @@ def status_bytes(field):
     raise KeyError(field)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not (sys.platform.startswith("linux") and os.access("/proc/self/clear_refs", os.W_OK)),
     reason="needs Linux's resettable peak RSS",

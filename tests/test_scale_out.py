@@ -14,6 +14,7 @@ from sklearn.decomposition import IncrementalPCA
 from sklearn.model_selection import GridSearchCV
 
 from sk_autoencoder import AutoencoderTransformer
+from tests._helpers import reconstruction_error, threads_recorder
 
 distributed = pytest.importorskip("distributed")
 
@@ -52,18 +53,27 @@ def test_grid_search_runs_on_a_dask_cluster(X):
     assert on_dask.best_estimator_.transform(X).shape == (300, on_dask.best_params_["n_components"])
 
 
-def test_torch_uses_its_share_of_cores_in_joblib_workers(X):
-    # Defined here, so that it is pickled by value for the workers.
-    def torch_threads(estimator, X, y=None):
-        import torch
+def worker_share(n_workers):
+    """The cores each of ``n_workers`` workers may use without oversubscribing the machine."""
+    return max(joblib.cpu_count() // n_workers, 1)
 
-        return float(torch.get_num_threads())
 
-    search = grid_search(n_jobs=2, scoring=torch_threads).fit(X)
-    # joblib's loky backend gives each of n_jobs workers cpu_count // n_jobs
-    # threads; more would oversubscribe the cores (one thread each on two).
-    share = max(joblib.cpu_count() // 2, 1)
-    assert np.all(search.cv_results_["mean_test_score"] == share)
+@pytest.mark.slow
+def test_fits_in_joblib_workers_train_on_their_share_of_cores_at_most(X):
+    ThreadsSeen, threads_seen = threads_recorder()
+
+    def most_threads(estimator, X, y=None):
+        return float(max(threads_seen(estimator)))
+
+    search = grid_search(n_jobs=2, scoring=most_threads)
+    search.estimator.set_params(callbacks=[ThreadsSeen()])
+    search.fit(X)
+    # What every epoch of every fit in the two workers trained on: more
+    # threads than a worker's share would oversubscribe the cores, and on a
+    # busy machine collapse (one thread each on two cores).
+    results = search.cv_results_
+    threads = np.concatenate([results[f"split{split}_test_score"] for split in range(2)])
+    assert len(threads) == 4 and np.all((1 <= threads) & (threads <= worker_share(2)))
 
 
 def test_fits_in_threads_of_one_process_stay_reproducible(X):
@@ -140,26 +150,25 @@ def streamed(wrappers, client, digits_split):
     return incremental, tasks
 
 
-def reconstruction_error(estimator, X):
-    """Held-out squared error per row, summed over features."""
-    return float(np.mean(np.sum((estimator.inverse_transform(estimator.transform(X)) - X) ** 2, 1)))
+@pytest.mark.slow
+def test_fits_on_dask_workers_train_on_their_share_of_cores_at_most(client, X):
+    ThreadsSeen, threads_seen = threads_recorder()
+
+    def threads_of_a_fit(X):
+        autoencoder = AutoencoderTransformer(
+            hidden_layer_sizes=(8,), max_iter=2, callbacks=[ThreadsSeen()], device="cpu"
+        )
+        return threads_seen(autoencoder.fit(X))
+
+    # A fit as a task on each of the 2 worker processes (one thread each).
+    workers = list(client.scheduler_info()["workers"])
+    assert len(workers) == 2
+    tasks = [client.submit(threads_of_a_fit, X, workers=[worker], pure=False) for worker in workers]
+    for seen in client.gather(tasks):
+        assert seen and all(1 <= n_threads <= worker_share(2) for n_threads in seen)
 
 
-def test_torch_runs_on_one_thread_per_worker_thread(client):
-    # dask's nannies start workers with OMP_NUM_THREADS=1: torch does not
-    # oversubscribe the cores with one thread per core in each worker.
-
-    # Defined here, so that it is pickled by value for the workers.
-    def torch_threads():
-        import torch
-
-        return torch.get_num_threads()
-
-    threads = client.run(torch_threads)
-    assert len(threads) == 2
-    assert set(threads.values()) == {1}
-
-
+@pytest.mark.slow
 def test_incremental_trains_one_epoch_per_block_on_the_workers(streamed, client, digits_split):
     incremental, tasks = streamed
     X_train, X_test = digits_split
@@ -179,6 +188,7 @@ def test_incremental_trains_one_epoch_per_block_on_the_workers(streamed, client,
     assert_array_equal(estimator.loss_curve_, local.loss_curve_)
 
 
+@pytest.mark.slow
 def test_streamed_model_is_no_worse_than_incremental_pca(streamed, digits_split):
     incremental, _ = streamed
     X_train, X_test = digits_split
@@ -194,6 +204,7 @@ def test_streamed_model_is_no_worse_than_incremental_pca(streamed, digits_split)
     assert autoencoder_error < pca_error, (autoencoder_error, pca_error)
 
 
+@pytest.mark.slow
 def test_post_fit_methods_are_lazy_and_run_on_the_workers(wrappers, streamed, client, digits_split):
     incremental, _ = streamed
     X_train, X_test = digits_split
@@ -229,16 +240,17 @@ def test_post_fit_methods_are_lazy_and_run_on_the_workers(wrappers, streamed, cl
         assert scores_.shape == (len(X_test),)
         assert len(ran_on_workers(client, tasks, "")) >= 1
         assert len(tasks.data) >= 3 * blocks.numblocks[0]
-        # Equal to the in-memory results (batches of other sizes round alike
-        # up to the last bits).
-        assert_allclose(codes_, fitted.transform(X_test), rtol=1e-12, atol=1e-12)
+        # Equal to the in-memory results, to float32 rounding: the network
+        # computes in float32, and whether batches of other sizes round
+        # alike depends on the CPU's matrix kernels.
+        assert_allclose(codes_, fitted.transform(X_test), rtol=1e-5, atol=1e-5)
         assert_allclose(
             reconstructions_,
             fitted.inverse_transform(fitted.transform(X_test)),
-            rtol=1e-12,
-            atol=1e-12,
+            rtol=1e-5,
+            atol=1e-4,
         )
-        assert_allclose(scores_, fitted.score_samples(X_test), rtol=1e-12)
+        assert_allclose(scores_, fitted.score_samples(X_test), rtol=1e-5)
 
 
 def test_fitted_estimator_pickles_cheaply():

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 from numpy.testing import assert_array_equal
-from skorch.callbacks import Callback
 from skorch.history import History
 
 import sk_autoencoder._threads
@@ -21,6 +20,7 @@ from sk_autoencoder._budget import (
 from sk_autoencoder._callbacks import ValidationGuard
 from sk_autoencoder._scaling import Scaling
 from sk_autoencoder._threads import free_cores
+from tests._helpers import threads_recorder
 
 
 def n_steps(estimator):
@@ -168,22 +168,13 @@ def test_verbose_says_what_the_floor_kept(digits, capsys, fast_dense):
     assert "kept the network (held-out error" in capsys.readouterr().out
 
 
-class _ThreadsSeen(Callback):
-    def initialize(self):
-        self.seen_ = []
-        return self
-
-    def on_epoch_end(self, net, **kwargs):
-        self.seen_.append(torch.get_num_threads())
-
-
 def test_training_asks_torch_for_no_more_threads_than_free_cores(digits, fast_dense, monkeypatch):
     monkeypatch.setattr(sk_autoencoder._threads, "free_cores", lambda: 1)
+    ThreadsSeen, threads_seen = threads_recorder()
     n_threads = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        autoencoder = fast_dense(callbacks=[_ThreadsSeen()]).fit(digits[0])
-        seen = dict(autoencoder.net_.callbacks_)["_ThreadsSeen"].seen_
+        seen = threads_seen(fast_dense(callbacks=[ThreadsSeen()]).fit(digits[0]))
         assert seen and set(seen) == {1}
         assert torch.get_num_threads() == 2
     finally:
