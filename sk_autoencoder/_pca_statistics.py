@@ -13,6 +13,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils.extmath import svd_flip
 
 from sk_autoencoder._batching import chunk_rows, is_memory_mapped
+from sk_autoencoder._scaling import scaling_chunk_rows
 
 
 class PCAStatistics:
@@ -61,16 +62,47 @@ class PCAStatistics:
         return cls(padded_components, padded_variance, likelihood_variance, offset)
 
 
+# Widest data whose PCA start comes from a QR factor of the rows, folded a
+# chunk at a time: an (n_features, n_features) factor and a chunk of rows are
+# all it holds beside X. Wider data would make the factor itself large.
+MAX_FACTORED_FEATURES = 1024
+# Rows per feature from which the factor and its chunks (about 56 bytes per
+# squared feature) hold less than one float64 copy of the rows (8 bytes per
+# value).
+MIN_FACTORED_ROWS_PER_FEATURE = 8
+# Values of the rows folded into the QR factor at a time: 4 MiB of float64.
+FACTOR_CHUNK_VALUES = 2**19
+
+
 def pca_statistics(X, n_components, seed, scaling, processes):
     """:class:`PCAStatistics` of the scaled rows of ``X``, or of every process's rows.
 
-    One process fits scikit-learn's PCA (:func:`fit_pca`); processes that
-    train one model together each hold a shard of the rows, and get the
-    exact PCA of all of them (:func:`_pooled_pca_statistics`).
+    Processes that train one model together, and one process with a tall
+    dense array (:func:`is_factored`), get the exact PCA of all the rows from
+    a tall-and-skinny QR (:func:`_pooled_pca_statistics`), read a bounded
+    chunk at a time: no copy of X is made. Other data get scikit-learn's PCA
+    (:func:`fit_pca`).
     """
-    if processes.world_size == 1:
+    if processes.world_size == 1 and not is_factored(X):
         return PCAStatistics.from_pca(fit_pca(X, n_components, seed, scaling), n_components)
     return _pooled_pca_statistics(X, n_components, scaling, processes)
+
+
+def is_factored(X):
+    """Whether one process computes the PCA start of ``X`` from a QR factor of its rows.
+
+    For a dense in-memory array of at most :data:`MAX_FACTORED_FEATURES`
+    columns and :data:`MIN_FACTORED_ROWS_PER_FEATURE` rows per column: there
+    the factor costs less memory than a scaled copy. Sparse and memory-mapped
+    rows keep an ``IncrementalPCA``, whose memory a chunk bounds however
+    wide they are.
+    """
+    n_samples, n_features = X.shape
+    return (
+        not (sp.issparse(X) or is_memory_mapped(X))
+        and n_features <= MAX_FACTORED_FEATURES
+        and n_samples >= MIN_FACTORED_ROWS_PER_FEATURE * n_features
+    )
 
 
 def fit_pca(X, n_components, seed, scaling):
@@ -117,7 +149,10 @@ def _triangular_factor(X, scaling):
     """
     n_features = X.shape[1]
     factor = np.zeros((0, n_features))
-    n_rows = max(n_features, chunk_rows(X, values_per_row=2 * n_features))
+    # A chunk is held about three times over (scaled, stacked under the
+    # factor, and in the QR's workspace): a few MiB, and twice the factor's
+    # rows at least, so that the QRs cost little more than one of all rows.
+    n_rows = max(2 * n_features, min(scaling_chunk_rows(X), FACTOR_CHUNK_VALUES // n_features))
     for start in range(0, X.shape[0], n_rows):
         rows = scaling.transform_rows(X[start : start + n_rows], dtype=np.float64)
         factor = np.linalg.qr(np.vstack([factor, rows]), mode="r")
@@ -127,7 +162,8 @@ def _triangular_factor(X, scaling):
 def _pooled_pca_statistics(X, n_components, scaling, processes):
     """PCA of every process's scaled rows, each process holding its own (centred by ``scaling``).
 
-    A tall-and-skinny QR: the stacked R factors of the processes' rows have
+    One process is a group of one. A tall-and-skinny QR: the stacked R
+    factors of the processes' rows have
     the singular values and right singular vectors of all the rows together,
     so the PCA is as exact as scikit-learn's full SVD while only an
     (n_features, n_features) factor per process travels. Signs follow

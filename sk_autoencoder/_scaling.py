@@ -19,9 +19,14 @@ from sk_autoencoder._batching import chunk_rows, rows_to_tensor
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-# Values scaled at a time by :meth:`Scaling.transform_rows`: 16 MiB of float64
-# arithmetic, however large X is.
+# Values scaled at a time (:meth:`Scaling.transform_rows`, the scaling's
+# statistics, PCA's start): 16 MiB of float64 arithmetic, however large X is.
 SCALING_CHUNK_VALUES = 2**21
+
+
+def scaling_chunk_rows(X):
+    """Rows of ``X`` to scale at a time: :data:`SCALING_CHUNK_VALUES` values at most."""
+    return max(1, min(chunk_rows(X), SCALING_CHUNK_VALUES // max(1, X.shape[1])))
 
 
 class Scaling(nn.Module):
@@ -88,7 +93,7 @@ class Scaling(nn.Module):
         """
         center, scale = self.center_array, self.scale_value
         scaled = np.empty(X.shape, dtype=dtype)
-        n_rows = min(chunk_rows(X), max(1, SCALING_CHUNK_VALUES // max(1, X.shape[1])))
+        n_rows = scaling_chunk_rows(X)
         buffer = None
         for start in range(0, X.shape[0], n_rows):
             chunk = X[start : start + n_rows]
@@ -175,7 +180,7 @@ def _chunked_center_and_mean_variance(X):
     not float64's sixteen.
     """
     n_samples, n_features = X.shape
-    n_rows = chunk_rows(X)
+    n_rows = scaling_chunk_rows(X)
     total = np.zeros(n_features, dtype=np.float64)
     for start in range(0, n_samples, n_rows):
         total += X[start : start + n_rows].sum(axis=0, dtype=np.float64)
