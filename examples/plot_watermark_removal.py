@@ -28,7 +28,7 @@ X_train_stamped, X_test_stamped = stamped(X_train), stamped(X_test)
 
 # %%
 # Learn from the pairs, with a code of 32 numbers
-# ----------------------------------------------
+# -----------------------------------------------
 # The default budget in full; one epoch in the examples' quick mode.
 model = PairedAutoencoderRegressor(
     n_components=32, max_iter=1 if QUICK else "auto", random_state=0
