@@ -113,6 +113,7 @@ MEASUREMENT_FILES = {
     "perf": ("perf.json", "python -m benchmarks.perf"),
     "search": ("search.json", "python -m benchmarks.search"),
     "memory": ("memory.json", "python -m benchmarks.perf --only fit-memory"),
+    "paired": ("paired.json", "python -m benchmarks.paired"),
 }
 SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds", "training_cost", *MEASUREMENT_FILES)
 

@@ -222,10 +222,11 @@ def _unreachable_reference(app, env, node, contnode):
 
     Two kinds: references naming a project whose inventory could not be fetched
     (numpydoc's type links such as ``:term:`numpy:array_like```), and the
-    ``:ref:`` links to scikit-learn's user guide inside the docstrings the
-    estimators inherit from scikit-learn (``set_output``, ``get_metadata_routing``),
-    which become a link to scikit-learn's documentation. Unresolved references
-    anywhere else still warn.
+    ``:ref:`` and ``:term:`` links to scikit-learn's user guide and glossary
+    inside the docstrings the estimators inherit from scikit-learn
+    (``set_output``, ``get_metadata_routing``, a regressor's
+    ``set_score_request``), which become a link to scikit-learn's documentation
+    or glossary. Unresolved references anywhere else still warn.
     """
     project, _, target = node.get("reftarget", "").partition(":")
     if target and project in INTERSPHINX_URLS and project not in intersphinx_mapping:
@@ -235,14 +236,15 @@ def _unreachable_reference(app, env, node, contnode):
             contnode.clear()
             contnode += nodes.Text(text[len(project) + 1 :])
         return contnode
-    if node.get("refdomain") != "std" or node.get("reftype") != "ref":
+    if node.get("refdomain") != "std" or node.get("reftype") not in ("ref", "term"):
         return None
     if "docstring of sklearn." not in (node.source or ""):
         return None
     title = contnode.astext()
     if title == node.get("reftarget"):  # a bare label: no readable title to show
         title = "scikit-learn's documentation"
-    return nodes.reference("", title, refuri=INTERSPHINX_URLS["sklearn"], internal=False)
+    page = "glossary.html" if node.get("reftype") == "term" else ""
+    return nodes.reference("", title, refuri=INTERSPHINX_URLS["sklearn"] + page, internal=False)
 
 
 def setup(app):

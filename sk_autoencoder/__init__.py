@@ -2,6 +2,7 @@
 
 from sk_autoencoder._conv import ConvAutoencoderTransformer
 from sk_autoencoder._dense import AutoencoderTransformer
+from sk_autoencoder._paired import PairedAutoencoderRegressor
 from sk_autoencoder._persistence import load, save
 from sk_autoencoder._search import CodeSizeSearchCV
 from sk_autoencoder._variational import VariationalAutoencoderTransformer
@@ -11,6 +12,7 @@ __all__ = [
     "AutoencoderTransformer",
     "CodeSizeSearchCV",
     "ConvAutoencoderTransformer",
+    "PairedAutoencoderRegressor",
     "VariationalAutoencoderTransformer",
     "load",
     "save",

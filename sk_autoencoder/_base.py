@@ -316,7 +316,7 @@ class BaseAutoencoder(
         X_valid = None
         if split is not None:
             scored, halves = scored_rows(split[1], self._seed)
-            X_valid = self._scaling().rows_tensor(X[scored], self.device_)
+            X_valid = self._scaled_held_out_rows(X, scored)
             guard.watch(X_valid, halves)
         elif guard is not None:
             guard.watch(None)
@@ -329,7 +329,7 @@ class BaseAutoencoder(
             seeded_torch(self._seed + n_epochs_before, self.device_),
             threads_for_free_cores(self.device_),
         ):
-            self.net_.partial_fit(X, epochs=plan.n_rounds)
+            self.net_.partial_fit(X, self._training_target(), epochs=plan.n_rounds)
         # The split's row positions grow with the data: a fitted net keeps none.
         self.net_.train_split = None
         finished = [row for row in self.net_.history[n_epochs_before:] if "train_loss" in row]
@@ -340,6 +340,14 @@ class BaseAutoencoder(
         if split is not None:
             self._finish_validated_training(guard, X_valid, streaming, processes)
         self._after_training(X, processes)
+
+    def _scaled_held_out_rows(self, X, positions):
+        """The held-out rows at ``positions`` of ``X`` as the guard scores them, on the device."""
+        return self._scaling().rows_tensor(X[positions], self.device_)
+
+    def _training_target(self):
+        """skorch's ``y`` in a training call: None, as an autoencoder's target is its input."""
+        return None
 
     def _before_training(self, streaming):
         """What a part does just before a training call."""
@@ -381,6 +389,11 @@ class BaseAutoencoder(
     @property
     def _n_features_out(self):
         return self.n_components_
+
+    @property
+    def _n_decoded_features(self):
+        """Width of the decoder's output: the input's, for an autoencoder."""
+        return self.n_features_in_
 
     def _map_rows(self, method_name, X, n_outputs):
         """Apply ``module.<method_name>`` to ``X`` batch by batch."""
@@ -426,7 +439,7 @@ class BaseAutoencoder(
                 f"X has {X.shape[1]} columns, but inverse_transform expects codes "
                 f"of n_components_={self.n_components_} columns."
             )
-        return self._map_rows("decode", X, self.n_features_in_)
+        return self._map_rows("decode", X, self._n_decoded_features)
 
     def score_samples(self, X):
         """Negative squared reconstruction error of each sample.

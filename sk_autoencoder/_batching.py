@@ -108,13 +108,18 @@ class RowDataset:
         sorted_positions = np.sort(positions.numpy())
         return self.scaling.rows_tensor(self.X[sorted_positions], self.device)
 
+    def batch(self, positions):
+        """``(X_batch, target_batch)`` at ``positions``: an autoencoder's target is its input."""
+        X_batch = self.rows(positions)
+        return X_batch, X_batch
+
 
 class BatchIterator:
     """Mini-batches of a :class:`RowDataset`; skorch's ``iterator_train``.
 
-    Each batch is ``(X_batch, X_batch)``: the target of an autoencoder is its
-    input. Shuffling draws from torch's global generator, which the estimator
-    seeds from ``random_state``.
+    Each batch is the dataset's ``batch(positions)``: ``(X_batch, X_batch)``
+    for an autoencoder, whose target is its input. Shuffling draws from
+    torch's global generator, which the estimator seeds from ``random_state``.
 
     Parameters
     ----------
@@ -178,8 +183,7 @@ class BatchIterator:
 
     def __iter__(self):
         for positions in self._round():
-            X_batch = self.dataset.rows(positions)
-            yield X_batch, X_batch
+            yield self.dataset.batch(positions)
 
 
 @contextmanager

@@ -98,8 +98,11 @@ class PCAFloorMixin:
         # Without a floor the network is always used; the floor may decide otherwise.
         self.network_kept_ = True
         vars(self).pop("incremental_pca_", None)
-        if not self._starts_as_pca():
-            return
+        if self._starts_as_pca():
+            self._start_floor(X, streaming, processes)
+
+    def _start_floor(self, X, streaming, processes):
+        """Start the fresh network as its floor, from the first training data: PCA, here."""
         if streaming:
             self.incremental_pca_ = None
             self._follow_incremental_pca(X)
@@ -174,19 +177,22 @@ class PCAFloorMixin:
         self.pca_validation_error_ = guard.validation_loss(pca_scores)
         self.validation_error_ = guard.validation_loss(network_scores if keep else pca_scores)
 
+    # What the floor is called in what verbose training says.
+    _floor_name = "PCA"
+
     def _say_what_the_floor_kept(self):
         if not self.verbose:
             return
         errors = (
-            f"held-out error {self.validation_error_:.6g} per row, PCA's "
+            f"held-out error {self.validation_error_:.6g} per row, {self._floor_name}'s "
             f"{self.pca_validation_error_:.6g}"
         )
         if self.network_kept_:
             print(f"{type(self).__name__}: kept the network ({errors}).")
         else:
             print(
-                f"{type(self).__name__}: returned PCA; the network did not beat it on "
-                f"the held-out rows ({errors})."
+                f"{type(self).__name__}: returned {self._floor_name}; the network did not "
+                f"beat it on the held-out rows ({errors})."
             )
 
 

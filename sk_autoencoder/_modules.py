@@ -121,11 +121,17 @@ class Autoencoder(nn.Module):
             if hasattr(part, "network_on"):
                 part.network_on.fill_(bool(on))
 
+    @property
+    def output_scaling(self):
+        """The scaling of what the decoder outputs: the input's, for an autoencoder."""
+        return self.scaling
+
     def standardize(self, X):
         return self.scaling(X)
 
     def unstandardize(self, X_scaled):
-        return self.scaling.inverse(X_scaled)
+        """Decoder-side rows (outputs, targets) in the network's units back to the user's."""
+        return self.output_scaling.inverse(X_scaled)
 
     def to_input_space(self, reconstruction):
         """Map the decoder's output back to the user's units."""
@@ -167,11 +173,15 @@ class Autoencoder(nn.Module):
         then rescaled, so that float32 rows scaled once (as training and its
         validation see them) lose no digits to a large offset.
         """
+        return self._score_scaled(X_scaled, X_scaled)
+
+    def _score_scaled(self, X_scaled, target_scaled):
+        """Negative squared error per row of the output for ``X_scaled`` to ``target_scaled``."""
         output = self.decode_scaled(self.encode_scaled(X_scaled))
         if self.loss == "mse":
-            error = (X_scaled - output) * self.scaling.scale.to(X_scaled.dtype)
+            error = (target_scaled - output) * self.output_scaling.scale.to(target_scaled.dtype)
         else:
-            error = self.unstandardize(X_scaled) - self.to_input_space(output)
+            error = self.unstandardize(target_scaled) - self.to_input_space(output)
         return -error.pow(2).flatten(1).sum(dim=1, keepdim=True)
 
     def _encoder_input(self, X_scaled):
@@ -189,13 +199,17 @@ class Autoencoder(nn.Module):
         """The code as the decoder sees it in a training forward pass."""
         return code
 
-    def forward(self, X_scaled):
-        """The training pass over rows already in the network's (scaled) units."""
+    def forward(self, X_scaled, target_scaled=None):
+        """The training pass over rows already in the network's (scaled) units.
+
+        The output is compared with ``target_scaled``, the batch's targets in
+        the network's units; None: with ``X_scaled`` itself, as an autoencoder's.
+        """
         encoder_input = self._encoder_input(X_scaled)
         code = self.encoder(encoder_input)
         return AutoencoderOutput(
             reconstruction=self._loss_space(self.decoder(self._decoder_input(code))),
-            target=self._target(X_scaled),
+            target=self._target(X_scaled if target_scaled is None else target_scaled),
             code=code,
             encoder_input=encoder_input,
         )

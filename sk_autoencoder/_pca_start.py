@@ -119,7 +119,25 @@ def start_as_pca(module, components):
         PCA's orthonormal components (rows); rows of zeros where PCA has fewer
         components than the code has units.
     """
-    set_affine_paths(module, components, components.T)
+    start_as_linear_map(module, components, components.T)
+
+
+@torch.no_grad()
+def start_as_linear_map(module, encoder_weight, decoder_weight):
+    """Make ``module`` (its encoder and decoder :class:`AffinePlusNetwork`) compute a linear map.
+
+    The fixed paths get the weights and the trainable parts output zero, so
+    the network computes ``decoder_weight @ encoder_weight`` of the scaled
+    rows before the first step: PCA's projection (:func:`start_as_pca`), or a
+    reduced-rank regression from inputs to targets.
+
+    Parameters
+    ----------
+    module : Autoencoder
+    encoder_weight : ndarray of shape (n_components, n_features)
+    decoder_weight : ndarray of shape (n_outputs, n_components)
+    """
+    set_affine_paths(module, encoder_weight, decoder_weight)
     _start_trainable_parts_at_zero(module)
 
 

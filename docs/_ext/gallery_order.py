@@ -6,6 +6,8 @@ READING_ORDER = (
     "plot_code_size.py",
     "plot_sparse.py",
     "plot_denoising.py",
+    "plot_watermark_removal.py",
+    "plot_colourisation.py",
     "plot_2d_maps.py",
     "plot_anomaly_detection.py",
     "plot_vae_generation.py",
