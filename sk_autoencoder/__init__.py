@@ -1,6 +1,7 @@
 """Autoencoders as scikit-learn transformers, trained with skorch."""
 
 from sk_autoencoder._conv import ConvAutoencoderTransformer
+from sk_autoencoder._custom import CustomAutoencoderTransformer
 from sk_autoencoder._dense import AutoencoderTransformer
 from sk_autoencoder._persistence import load, save
 from sk_autoencoder._search import CodeSizeSearchCV
@@ -11,6 +12,7 @@ __all__ = [
     "AutoencoderTransformer",
     "CodeSizeSearchCV",
     "ConvAutoencoderTransformer",
+    "CustomAutoencoderTransformer",
     "VariationalAutoencoderTransformer",
     "load",
     "save",
