@@ -118,17 +118,19 @@ class CustomAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoenc
     >>> from sklearn.datasets import load_digits
     >>> from torch import nn
     >>> from sk_autoencoder import CustomAutoencoderTransformer
-    >>> class Encoder(nn.Module):
-    ...     def __init__(self, n_features, n_components, width=32):
+    >>> class Network(nn.Module):
+    ...     def __init__(self, n_in, n_out, width=32):
     ...         super().__init__()
     ...         self.layers = nn.Sequential(
-    ...             nn.Linear(n_features, width), nn.ReLU(), nn.Linear(width, n_components)
+    ...             nn.Linear(n_in, width), nn.ReLU(), nn.Linear(width, n_out)
     ...         )
     ...     def forward(self, X):
     ...         return self.layers(X)
     >>> X, _ = load_digits(return_X_y=True)
     >>> autoencoder = CustomAutoencoderTransformer(
-    ...     Encoder, Encoder, n_components=8, decoder_params={"n_features": 8, "n_components": 64},
+    ...     Network, Network, n_components=8,
+    ...     encoder_params={"n_in": 64, "n_out": 8},
+    ...     decoder_params={"n_in": 8, "n_out": 64},
     ...     max_iter=5, random_state=0,
     ... ).fit(X)
     >>> autoencoder.transform(X).shape
