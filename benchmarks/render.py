@@ -112,6 +112,7 @@ TRAINING_COST_FILES = ("training_cost.json", "training_cost_reference.json")
 MEASUREMENT_FILES = {
     "perf": ("perf.json", "python -m benchmarks.perf"),
     "search": ("search.json", "python -m benchmarks.search"),
+    "transfer": ("transfer.json", "python -m benchmarks.transfer"),
 }
 SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds", "training_cost", *MEASUREMENT_FILES)
 

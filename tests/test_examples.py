@@ -63,6 +63,14 @@ def check_grid_search(namespace):
         assert scores[8] >= 0.9 * pixels_score, f"noise={noise}: {scores}"
 
 
+def check_transfer_learning(namespace):
+    # The reused encoder keeps PCA as its floor (2%, as for compression); one
+    # epoch in quick mode shows no more than that.
+    errors = namespace["errors"]
+    assert errors["frozen pretrained encoder"] <= 1.02 * errors["PCA"]
+    assert namespace["hidden"].shape == (5, 128)
+
+
 # What an example promises that its quick mode can show, by example name.
 PROMISES = {
     "plot_2d_maps": check_2d_maps,
@@ -70,6 +78,7 @@ PROMISES = {
     "plot_compression": check_compression,
     "plot_denoising": check_denoising,
     "plot_grid_search": check_grid_search,
+    "plot_transfer_learning": check_transfer_learning,
 }
 
 
