@@ -114,6 +114,7 @@ MEASUREMENT_FILES = {
     "search": ("search.json", "python -m benchmarks.search"),
     "memory": ("memory.json", "python -m benchmarks.perf --only fit-memory"),
     "paired": ("paired.json", "python -m benchmarks.paired"),
+    "transfer": ("transfer.json", "python -m benchmarks.transfer"),
 }
 SECTIONS = ("durations", *COMMITTED_RUNS, "tabular_seeds", "training_cost", *MEASUREMENT_FILES)
 

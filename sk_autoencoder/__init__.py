@@ -1,6 +1,7 @@
 """Autoencoders as scikit-learn transformers, trained with skorch."""
 
 from sk_autoencoder._conv import ConvAutoencoderTransformer
+from sk_autoencoder._custom import CustomAutoencoderTransformer
 from sk_autoencoder._dense import AutoencoderTransformer
 from sk_autoencoder._paired import PairedAutoencoderRegressor
 from sk_autoencoder._persistence import load, save
@@ -13,6 +14,7 @@ __all__ = [
     "CodeSizeSearchCV",
     "ConvAutoencoderTransformer",
     "PairedAutoencoderRegressor",
+    "CustomAutoencoderTransformer",
     "VariationalAutoencoderTransformer",
     "load",
     "save",

@@ -37,6 +37,7 @@ from sk_autoencoder._distributed import (
 )
 from sk_autoencoder._held_out import scored_rows, validation_split
 from sk_autoencoder._inference import map_rows
+from sk_autoencoder._layers import LayerOutputsMixin
 from sk_autoencoder._net import AutoencoderNet, NetConfig, build_net, plan_rounds
 from sk_autoencoder._scaling import Scaling, lies_in_unit_interval
 from sk_autoencoder._threads import threads_for_free_cores
@@ -59,6 +60,7 @@ def auto_batch_size(n_samples):
 
 
 class BaseAutoencoder(
+    LayerOutputsMixin,
     PCAAttributeHintsMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,

@@ -31,6 +31,15 @@ from sk_autoencoder._checksum import add_digests, check_digests
 from sk_autoencoder._codec import CorruptFile, decode, encode, shorten
 from sk_autoencoder._devices import resolve_device
 from sk_autoencoder._scaling import Scaling
+from sk_autoencoder._trusted import (
+    PARAMETER_TENSORS,
+    encode_network,
+    is_network,
+    is_network_entry,
+    rebuild_network,
+    resolve_networks,
+    trusted_classes,
+)
 from sk_autoencoder._version import __version__
 
 FORMAT = "sk_autoencoder"
@@ -108,13 +117,13 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
     attributes = {
         key: value for key, value in vars(estimator).items() if key not in params and key != "net_"
     }
+    tensors = {}
     config = {
         "class": name,
-        "params": {key: encode(value, f"parameter {key}") for key, value in params.items()},
+        "params": {key: _encode_param(key, value, tensors) for key, value in params.items()},
         "attributes": {key: encode(value, f"attribute {key}") for key, value in attributes.items()},
     }
     net = estimator.net_
-    tensors = {}
     # Every module and optimizer the net registers: a variant with a second
     # network saves it too.
     for module_name in net._modules:
@@ -151,7 +160,16 @@ def save(estimator: BaseAutoencoder, path: str | os.PathLike) -> None:
     save_file(tensors, path, metadata=add_digests(tensors, metadata))
 
 
-def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
+def _encode_param(key, value, tensors):
+    """A parameter as JSON: a network class by name, an instance by name and weights."""
+    if is_network(value):
+        return encode_network(value, key, tensors)
+    return encode(value, f"parameter {key}")
+
+
+def load(
+    path: str | os.PathLike, *, device: str = "auto", trusted: list[type] | None = None
+) -> BaseAutoencoder:
     """Load an estimator saved by :func:`save`, without unpickling anything.
 
     Parameters
@@ -163,6 +181,13 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
         ``device`` parameter on this machine, and takes the CPU where that
         asks for CUDA and none is present, so a model trained on a GPU loads
         on a laptop.
+    trusted : list of torch.nn.Module classes, default=None
+        The network classes the file may rebuild, for
+        :class:`CustomAutoencoderTransformer`'s ``encoder`` and ``decoder``.
+        The file names its classes; each name is looked up among these
+        (by ``module.QualifiedName``) and nowhere else: no module is imported
+        and no class outside the list is called. A file that names another
+        class is refused before any class of it is built.
 
     Returns
     -------
@@ -178,8 +203,10 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
         saved (its weights or header no longer match the SHA-256 digests
         :func:`save` recorded: the file is corrupted or was edited), was
         tampered with (unknown class, invalid parameters, tensors that do not
-        fit the model), or was written in a newer format than this version
-        reads.
+        fit the model), was written in a newer format than this version
+        reads, or names a network class that is not in ``trusted``.
+    TypeError
+        If ``trusted`` holds anything but ``torch.nn.Module`` classes.
 
     See Also
     --------
@@ -209,6 +236,7 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
     """
     if device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+    classes = trusted_classes(trusted)
     try:
         with safe_open(path, framework="pt", device="cpu") as file:
             metadata = file.metadata() or {}
@@ -219,7 +247,7 @@ def load(path: str | os.PathLike, *, device: str = "auto") -> BaseAutoencoder:
             f"written by sk_autoencoder.save ({error})."
         ) from error
     try:
-        return _rebuild(metadata, tensors, device)
+        return _rebuild(metadata, tensors, device, classes)
     except CorruptFile as error:
         raise ValueError(f"Cannot load {os.fspath(path)!r}: {error}") from None
 
@@ -254,7 +282,7 @@ def _epoch_row(row):
     }
 
 
-def _rebuild(metadata, tensors, device):
+def _rebuild(metadata, tensors, device, trusted):
     """The fitted estimator described by a file's metadata and tensors."""
     if metadata.get("format") != FORMAT:
         raise CorruptFile("it is not an sk_autoencoder model file (no format marker).")
@@ -283,7 +311,7 @@ def _rebuild(metadata, tensors, device):
         )
     cls = classes[name]
     try:
-        params = __decode_section(config, "params")
+        params = __decode_params(config, tensors, trusted)
         attributes = __decode_section(config, "attributes")
         net_config = __decode_section(config, "net")
         # Format 1 had one optimizer, under "optimizer".
@@ -321,7 +349,7 @@ def _rebuild(metadata, tensors, device):
     scaling = Scaling(module_state["scaling.center"].numpy(), float(module_state["scaling.scale"]))
     estimator._build_net(estimator.n_features_in_, scaling, batch_size)
     net = estimator.net_
-    names = [*net._modules, *net._optimizers]
+    names = [*net._modules, *net._optimizers, PARAMETER_TENSORS]
     stray = sorted(key for key in tensors if key.split(".", 1)[0] not in names)
     if stray:
         raise CorruptFile(f"tensors {stray[:5]} belong to no module or optimizer of the net.")
@@ -339,6 +367,23 @@ def _rebuild(metadata, tensors, device):
         raise CorruptFile("the net's history is not a list of epochs.")
     net.history = History(history)
     return estimator
+
+
+def __decode_params(config, tensors, trusted):
+    """The parameters; networks resolved against ``trusted``, all before any is built."""
+    section = config.get("params", {})
+    if not isinstance(section, dict):
+        raise CorruptFile("its params section is not a JSON object.")
+    networks = {key: entry for key, entry in section.items() if is_network_entry(entry)}
+    classes = resolve_networks(networks, trusted)
+    params = {
+        key: decode(entry, f"params entry {key}")
+        for key, entry in section.items()
+        if key not in networks
+    }
+    for key, entry in networks.items():
+        params[key] = rebuild_network(key, entry, classes[key], tensors, _checked_state)
+    return params
 
 
 def __decode_section(config, section):

@@ -5,6 +5,7 @@ import functools
 import pytest
 import torch
 from sklearn.datasets import load_digits
+from torch import nn
 
 from sk_autoencoder import AutoencoderTransformer, ConvAutoencoderTransformer
 
@@ -79,3 +80,69 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n_threads)
+
+
+# ---------------------------------------------------------------------------
+# Small torch networks for CustomAutoencoderTransformer: test modules import them
+# from tests.conftest, so that the estimator checks can pickle them by name.
+# ---------------------------------------------------------------------------
+
+# Classes whose construction a test checks did not happen (a file naming them
+# must be refused before any of them is built).
+CONSTRUCTED = []
+
+
+class TinyEncoder(nn.Module):
+    """Rows of ``n_features`` values to codes of ``n_components``, through one hidden layer."""
+
+    def __init__(self, n_features, n_components=2, width=8):
+        super().__init__()
+        CONSTRUCTED.append(type(self).__name__)
+        self.layers = nn.Sequential(
+            nn.Linear(n_features, width), nn.ReLU(), nn.Linear(width, n_components)
+        )
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class TinyDecoder(TinyEncoder):
+    """Codes of ``n_components`` values back to rows of ``n_features``."""
+
+    def __init__(self, n_features, n_components=2, width=8):
+        super().__init__(n_components, n_features, width)
+
+
+class DigitsEncoder(nn.Module):
+    """An 8 x 8 digit to a code of 4 values: built with no arguments, so an instance saves."""
+
+    def __init__(self):
+        super().__init__()
+        CONSTRUCTED.append(type(self).__name__)
+        self.fc = nn.Linear(64, 4)
+
+    def forward(self, X):
+        return self.fc(X)
+
+
+class ConvEncoder(nn.Module):
+    """An image of ``(1, 8, 8)`` to a code of ``n_components``, through a convolution."""
+
+    def __init__(self, n_components=3):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, stride=2, padding=1)
+        self.head = nn.Sequential(nn.ReLU(), nn.Flatten(), nn.Linear(32, n_components))
+
+    def forward(self, X):
+        return self.head(self.conv(X))
+
+
+class ImageDecoder(nn.Module):
+    """A code of ``n_components`` to an image of ``(1, 8, 8)`` (not a flat row)."""
+
+    def __init__(self, n_components=3):
+        super().__init__()
+        self.fc = nn.Linear(n_components, 64)
+
+    def forward(self, code):
+        return self.fc(code).reshape(-1, 1, 8, 8)

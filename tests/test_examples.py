@@ -82,6 +82,14 @@ def check_colourisation(namespace):
     check_paired_floor(namespace["network_error"], namespace["linear_error"])
 
 
+def check_transfer_learning(namespace):
+    # The reused encoder keeps PCA as its floor (2%, as for compression); one
+    # epoch in quick mode shows no more than that.
+    errors = namespace["errors"]
+    assert errors["frozen pretrained encoder"] <= 1.02 * errors["PCA"]
+    assert namespace["hidden"].shape == (5, 128)
+
+
 # What an example promises that its quick mode can show, by example name.
 PROMISES = {
     "plot_2d_maps": check_2d_maps,
@@ -91,6 +99,7 @@ PROMISES = {
     "plot_grid_search": check_grid_search,
     "plot_watermark_removal": check_watermark_removal,
     "plot_colourisation": check_colourisation,
+    "plot_transfer_learning": check_transfer_learning,
 }
 
 

@@ -3,6 +3,7 @@
 import json
 import pickle
 import re
+import sys
 
 import joblib
 import numpy as np
@@ -18,12 +19,14 @@ from skorch.callbacks import Callback
 import sk_autoencoder
 from sk_autoencoder import (
     AutoencoderTransformer,
+    CustomAutoencoderTransformer,
     VariationalAutoencoderTransformer,
     load,
     save,
 )
 from sk_autoencoder._checksum import METADATA_DIGEST, WEIGHTS_DIGEST, add_digests, weights_digest
 from tests._helpers import PUBLIC_ESTIMATORS
+from tests.conftest import TinyDecoder, TinyEncoder
 
 DIGESTS = (WEIGHTS_DIGEST, METADATA_DIGEST)
 
@@ -39,10 +42,17 @@ SMALL = {
 }
 
 
+# The arguments of the estimators that have no defaults, and the classes that
+# loading their files must trust.
+REQUIRED = {CustomAutoencoderTransformer: {"encoder": TinyEncoder, "decoder": TinyDecoder}}
+TRUSTED = [TinyEncoder, TinyDecoder]
+
+
 def small(estimator_class):
-    accepted = estimator_class().get_params()
+    required = REQUIRED.get(estimator_class, {})
+    accepted = estimator_class(**required).get_params()
     params = {name: value for name, value in SMALL.items() if name in accepted}
-    return estimator_class(**params, **FAST)
+    return estimator_class(**required, **params, **FAST)
 
 
 ESTIMATORS = [small(estimator_class) for estimator_class in PUBLIC_ESTIMATORS]
@@ -116,7 +126,7 @@ def test_loaded_estimator_gives_identical_outputs(estimator, X, tmp_path):
     estimator.fit(*training_data(estimator, X))
     path = tmp_path / "model.safetensors"
     save(estimator, path)
-    loaded = load(path)
+    loaded = load(path, trusted=TRUSTED)
     assert type(loaded) is type(estimator)
     assert loaded.get_params() == estimator.get_params()
     codes = estimator.transform(X)
@@ -461,3 +471,17 @@ def test_a_streamed_model_goes_on_streaming_after_loading_as_without_saving(X, t
     estimator.partial_fit(X[:100])
     loaded.partial_fit(X[:100])
     assert_array_equal(loaded.transform(X), estimator.transform(X))
+
+
+def test_a_file_naming_an_untrusted_module_imports_nothing(X, tmp_path):
+    # A tampered name points into a module nobody imported: load refuses it
+    # without importing that module, so no code of the file's choice runs.
+    estimator = small(CustomAutoencoderTransformer).fit(X)
+    save(estimator, tmp_path / "model.safetensors")
+    metadata, config, tensors = read_model_file(tmp_path / "model.safetensors")
+    assert "tabnanny" not in sys.modules
+    config["params"]["encoder"]["name"] = "tabnanny.NannyNag"
+    write_model_file(tmp_path / "model.safetensors", metadata, config, tensors)
+    with pytest.raises(ValueError, match="encoder is the class 'tabnanny.NannyNag'"):
+        load(tmp_path / "model.safetensors", trusted=TRUSTED)
+    assert "tabnanny" not in sys.modules
