@@ -42,7 +42,7 @@ DEFAULT_DATASETS = ["digits", "swiss_roll", "s_curve", "mnist10k"]
 DEFAULT_N_COMPONENTS = [2, 8, 32]
 DEFAULT_REPEATS = 3
 QUICK_REPEATS = 1
-SUITES = ("images", "tabular")
+SUITES = ("images", "tabular", "anomaly")
 
 
 @dataclass
@@ -359,6 +359,10 @@ def main(argv=None) -> int:
         from benchmarks import tabular
 
         return tabular.main(argv)
+    if suite_args.suite == "anomaly":
+        from benchmarks import anomaly
+
+        return anomaly.main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.labels is not None and args.data is None:
