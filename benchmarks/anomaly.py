@@ -299,22 +299,22 @@ def _mean(values):
     return float(np.mean(values)) if values else None
 
 
-def _methods_of(records):
+def _methods_of(records, methods=METHOD_NAMES):
     present = {record["method"] for record in records}
-    return [name for name in METHOD_NAMES if name in present]
+    return [name for name in methods if name in present]
 
 
 def _cases_of(records):
     return list(dict.fromkeys(record["case"] for record in records))
 
 
-def summary_rows(records, field="roc_auc"):
+def summary_rows(records, field="roc_auc", methods=METHOD_NAMES):
     """A row per case, a column per method: ``field``'s mean over the seeds.
 
     After the ODDS tables, a row with the mean over them and their seeds (the
     development list's figure), before any other case.
     """
-    methods = _methods_of(records)
+    methods = _methods_of(records, methods)
     cases = _cases_of(records)
     tables = [case for case in cases if case != MNIST_CASE]
 
@@ -349,9 +349,9 @@ def seed_rows(records):
     return rows
 
 
-def _columns(records, first, formatter=format_three_decimals):
+def _columns(records, first, formatter=format_three_decimals, methods=METHOD_NAMES):
     columns = {field: (heading, str) for field, heading in first}
-    columns.update({method: (method, formatter) for method in _methods_of(records)})
+    columns.update({method: (method, formatter) for method in _methods_of(records, methods)})
     return columns
 
 
@@ -381,9 +381,16 @@ def results_lines(content, fmt) -> list[str]:
         fmt,
     )
     lines += fmt.folded("ROC AUC of every seed", seed_table)
+    # One column per fit: its first score's records carry its seconds.
+    first_scores = {names[0]: fit for fit, (_, names, _) in METHODS.items()}
+    fits = [
+        {**record, "method": first_scores[record["method"]]}
+        for record in records
+        if record["method"] in first_scores
+    ]
     seconds = table_lines(
-        summary_rows(records, "fit_seconds"),
-        _columns(records, [("case", "case")], lambda value: f"{value:.2f}"),
+        summary_rows(fits, "fit_seconds", methods=list(METHODS)),
+        _columns(fits, [("case", "case")], lambda value: f"{value:.2f}", methods=list(METHODS)),
         ("case",),
         fmt,
     )

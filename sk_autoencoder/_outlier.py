@@ -75,7 +75,7 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         ``score_samples - offset_``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when ``X`` has string
         column names.
 
