@@ -2,8 +2,8 @@
 
 Reconstruction error alone misses two kinds of anomaly. A flexible network
 trained on contaminated rows learns to reconstruct the anomalies among them
-(on ODDS's ``cover`` and ``http`` tables the default autoencoder reconstructs
-its anomalies better than its normal rows), yet encodes them far out in the
+(on ODDS's ``cover`` table the default autoencoder reconstructs its
+anomalies better than its normal rows, on ``http`` about as well), yet encodes them far out in the
 code space; and a row can lie on the learned surface where no training row
 does. :class:`AnomalyScoresMixin` scores a row by its log-density under a
 heavy-tailed model of two distances, fitted to the training rows:
