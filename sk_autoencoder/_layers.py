@@ -86,7 +86,7 @@ class LayerOutputsMixin:
     """:meth:`layer_outputs` and :meth:`get_layer_names` for the fitted autoencoders."""
 
     def get_layer_names(self):
-        """Names of the layers whose outputs :meth:`layer_outputs` gives.
+        """List the names of the layers whose outputs :meth:`layer_outputs` gives.
 
         Returns
         -------

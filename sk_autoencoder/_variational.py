@@ -6,6 +6,7 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from sk_autoencoder._anomaly import AnomalyScoresMixin
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._docstrings import fill_shared_docs
 from sk_autoencoder._floor import PCAFloorMixin
@@ -19,7 +20,7 @@ from sk_autoencoder._pca_start import (
 
 
 @fill_shared_docs
-class VariationalAutoencoderTransformer(PCAFloorMixin, BaseAutoencoder):
+class VariationalAutoencoderTransformer(AnomalyScoresMixin, PCAFloorMixin, BaseAutoencoder):
     """Variational autoencoder (VAE) as a scikit-learn transformer.
 
     ``n_components`` defaults to 2, where ``PCA()`` keeps every component:
@@ -31,9 +32,11 @@ class VariationalAutoencoderTransformer(PCAFloorMixin, BaseAutoencoder):
     evidence lower bound (ELBO), with the KL term weighed by ``beta``, so the
     codes of the training data fill a standard normal prior: decoding draws
     from that prior (:meth:`sample`) gives new data, and the 2-D maps have no
-    holes. :meth:`transform` gives the posterior mean and
-    :meth:`score_samples` the ELBO, a lower bound of each row's
-    log-likelihood, as ``PCA.score_samples`` gives its log-likelihood.
+    holes. :meth:`transform` gives the posterior mean and :meth:`score` the
+    mean ELBO, a lower bound of the average log-likelihood, as ``PCA.score``
+    gives its log-likelihood; :meth:`score_samples` is an anomaly score from
+    the posterior means and their reconstruction, as for the deterministic
+    autoencoders (see the user guide's "Anomaly detection" page).
 
     Parameters
     ----------
@@ -88,7 +91,7 @@ class VariationalAutoencoderTransformer(PCAFloorMixin, BaseAutoencoder):
     between reconstruction and KL arbitrarily and too often lets the code
     collapse onto the prior; here each batch uses its maximum-likelihood
     variance, its mean squared error (the optimal sigma-VAE [2]_), and the
-    running average of it is the variance used by :meth:`score_samples`.
+    running average of it is the variance used by :meth:`score`.
     Scores are in the data's original units: the density of the internally
     scaled data is corrected by the scaling's Jacobian. With ``loss="bce"``
     the likelihood is Bernoulli, a density for binary data and the usual
@@ -197,26 +200,6 @@ class VariationalAutoencoderTransformer(PCAFloorMixin, BaseAutoencoder):
 
     def _criterion_params(self):
         return {"beta": self.beta}
-
-    def score_samples(self, X):
-        """Evidence lower bound (ELBO) of each sample, in the data's units.
-
-        A lower bound of the sample's log-likelihood under the model (with the
-        KL term weighed 1, whatever ``beta``), estimated with the same fixed
-        posterior draws for every sample, so a sample's score does not depend
-        on the others. Greater is better; a low score flags an anomaly.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows to score, in the units the estimator was fitted on.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,)
-            Per-sample ELBO.
-        """
-        return super().score_samples(X)
 
     def score(self, X, y=None):
         """Mean ELBO over ``X``, a lower bound of the average log-likelihood.
