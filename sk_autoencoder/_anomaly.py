@@ -48,6 +48,11 @@ COVARIANCE_RIDGE = 1e-6
 # (a code as wide as the data), the residual test scores rounding noise as
 # nothing instead of dividing by it.
 MIN_ERROR_MEDIAN = 1e-12
+# Floor of the training codes' median squared distance (whitened units, where
+# the codes' own spread is about 1 a unit): training rows that all share one
+# code (a single row, say) leave it at zero, and a new row's distance over it
+# would overflow.
+MIN_CODE_DISTANCE_MEDIAN = 1e-12
 
 
 def _dense_rows(X):
@@ -191,7 +196,9 @@ class AnomalyScoresMixin:
         self.anomaly_statistics_ = {
             "code_mean": mean,
             "code_cholesky": cholesky_factor,
-            "code_distance_median": np.maximum(pooled_median(distances, processes), 1e-300),
+            "code_distance_median": np.maximum(
+                pooled_median(distances, processes), MIN_CODE_DISTANCE_MEDIAN
+            ),
             "error_median": np.maximum(
                 pooled_median(errors, processes), MIN_ERROR_MEDIAN * total_variance
             ),
