@@ -34,6 +34,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
 from sk_autoencoder._batching import chunk_rows
+from sk_autoencoder._scaling import scaling_chunk_rows
 
 # Quantiles of each process's distances that processes training one model
 # pool to estimate the medians of all their rows (every process sends as
@@ -145,7 +146,11 @@ class AnomalyScoresMixin:
         n_samples = X.shape[0]
         codes, errors = [], []
         n_codes = self.net_.module_.n_components if every_prefix else self.n_components_
-        n_rows = max(1, chunk_rows(X, values_per_row=4 * (X.shape[1] + n_codes)))
+        # Chunks of the scaling's size, well inside ``working_memory``: this
+        # pass runs inside fit, whose memory is one scaled copy of the rows.
+        n_rows = max(
+            1, min(chunk_rows(X, values_per_row=4 * (X.shape[1] + n_codes)), scaling_chunk_rows(X))
+        )
         for rows in gen_batches(n_samples, n_rows):
             chunk = X[rows]
             code = self._map_rows("encode", chunk, n_codes)

@@ -13,9 +13,17 @@ from sk_autoencoder._batching import chunk_rows, map_in_batches
 _ACTIVATION_FACTOR = 4
 
 
+# Rows per inference batch at the most: the estimate above does not see the
+# hidden layers, which hold several times the input's values per row (a
+# 100-256-128-8 network on 200,000 rows in one batch held 938 MiB). Batches
+# of a few thousand rows keep a transform at full speed.
+MAX_INFERENCE_ROWS = 4096
+
+
 def inference_batch_rows(X, n_outputs):
     """Rows per inference batch within ``working_memory`` (``sklearn.set_config``)."""
-    return chunk_rows(X, values_per_row=_ACTIVATION_FACTOR * (X.shape[1] + n_outputs))
+    values_per_row = _ACTIVATION_FACTOR * (X.shape[1] + n_outputs)
+    return min(chunk_rows(X, values_per_row=values_per_row), MAX_INFERENCE_ROWS)
 
 
 def inference_module(module, dtype):
