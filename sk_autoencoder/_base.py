@@ -329,7 +329,7 @@ class BaseAutoencoder(
             data_parallel(self.net_, processes, n_training_rows),
             rounds_of(self.net_, plan.batches_per_round),
             seeded_torch(self._seed + n_epochs_before, self.device_),
-            threads_for_free_cores(self.device_),
+            threads_for_free_cores(self.device_, fresh=True),
         ):
             self.net_.partial_fit(X, self._training_target(), epochs=plan.n_rounds)
         # The split's row positions grow with the data: a fitted net keeps none.

@@ -169,7 +169,7 @@ def test_verbose_says_what_the_floor_kept(digits, capsys, fast_dense):
 
 
 def test_training_asks_torch_for_no_more_threads_than_free_cores(digits, fast_dense, monkeypatch):
-    monkeypatch.setattr(sk_autoencoder._threads, "free_cores", lambda: 1)
+    monkeypatch.setattr(sk_autoencoder._threads, "free_cores", lambda fresh=False: 1)
     ThreadsSeen, threads_seen = threads_recorder()
     n_threads = torch.get_num_threads()
     torch.set_num_threads(2)
@@ -177,6 +177,23 @@ def test_training_asks_torch_for_no_more_threads_than_free_cores(digits, fast_de
         seen = threads_seen(fast_dense(callbacks=[ThreadsSeen()]).fit(digits[0]))
         assert seen and set(seen) == {1}
         assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(n_threads)
+
+
+def test_every_training_call_reads_the_cores_anew(digits, fast_dense, monkeypatch):
+    # A reading taken just before another process took a core must not
+    # decide a whole training call: its threads would share that core.
+    readings = iter([2] + [1] * 1000)
+    monkeypatch.setattr(sk_autoencoder._threads, "_measure_free_cores", lambda: next(readings))
+    monkeypatch.setattr(sk_autoencoder._threads, "_reading", {"time": -float("inf"), "free": None})
+    ThreadsSeen, threads_seen = threads_recorder()
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        assert sk_autoencoder._threads.free_cores() == 2  # a recent reading, two free cores
+        seen = threads_seen(fast_dense(callbacks=[ThreadsSeen()]).fit(digits[0]))
+        assert seen and set(seen) == {1}
     finally:
         torch.set_num_threads(n_threads)
 
