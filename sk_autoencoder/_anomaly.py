@@ -29,11 +29,10 @@ a training set holds, where means and variances follow them.
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse as sp
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
-from sk_autoencoder._batching import chunk_rows
+from sk_autoencoder._batching import chunk_rows, dense_rows
 from sk_autoencoder._scaling import scaling_chunk_rows
 
 # Quantiles of each process's distances that processes training one model
@@ -54,10 +53,6 @@ MIN_ERROR_MEDIAN = 1e-12
 # code (a single row, say) leave it at zero, and a new row's distance over it
 # would overflow.
 MIN_CODE_DISTANCE_MEDIAN = 1e-12
-
-
-def _dense_rows(X):
-    return X.toarray() if sp.issparse(X) else np.asarray(X)
 
 
 def code_distances(codes, mean, cholesky_factor):
@@ -158,7 +153,7 @@ class AnomalyScoresMixin:
                 error = self._map_rows("prefix_errors", chunk, n_codes)
             else:
                 decoded = self._map_rows("decode", code, self.n_features_in_)
-                deviation = _dense_rows(chunk).astype(np.float64) - decoded
+                deviation = dense_rows(chunk).astype(np.float64) - decoded
                 error = np.einsum("ij,ij->i", deviation, deviation)[:, None]
             codes.append(code.astype(np.float64))
             errors.append(np.asarray(error, dtype=np.float64))

@@ -40,11 +40,14 @@ def is_memory_mapped(X):
     return False
 
 
+def dense_rows(X):
+    """Rows of a dense or sparse array as a dense numpy array (a sparse one densified)."""
+    return X.toarray() if sp.issparse(X) else np.asarray(X)
+
+
 def rows_to_tensor(X, device, dtype=torch.float32):
     """A dense tensor on ``device`` from rows of a dense or sparse array."""
-    if sp.issparse(X):
-        X = X.toarray()
-    X = np.asarray(X)
+    X = dense_rows(X)
     if not X.flags.writeable:
         # torch refuses to share memory it may not write; copy this batch only.
         X = X.copy()

@@ -15,7 +15,7 @@ import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis
 from torch import nn
 
-from sk_autoencoder._batching import chunk_rows, rows_to_tensor
+from sk_autoencoder._batching import chunk_rows, dense_rows, rows_to_tensor
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -96,8 +96,7 @@ class Scaling(nn.Module):
         n_rows = scaling_chunk_rows(X)
         buffer = None
         for start in range(0, X.shape[0], n_rows):
-            chunk = X[start : start + n_rows]
-            chunk = chunk.toarray() if sp.issparse(chunk) else np.asarray(chunk)
+            chunk = dense_rows(X[start : start + n_rows])
             out = scaled[start : start + n_rows]
             if dtype != np.float64:
                 if buffer is None or buffer.shape != chunk.shape:
