@@ -115,9 +115,9 @@ class AnomalyScoresMixin:
     or the ELBO, which a grid search over the code size can use.
     """
 
-    def _after_training(self, X, processes):
-        super()._after_training(X, processes)
-        self._fit_anomaly_statistics(X, processes)
+    def _after_training(self, call):
+        super()._after_training(call)
+        self._fit_anomaly_statistics(call)
 
     def _prefix_sizes_scored(self):
         """The code sizes whose statistics are kept: every prefix of an ordered code, else one."""
@@ -163,12 +163,13 @@ class AnomalyScoresMixin:
             np.concatenate(errors) if errors else np.empty((0, n_columns)),
         )
 
-    def _fit_anomaly_statistics(self, X, processes):
+    def _fit_anomaly_statistics(self, call):
         """The training rows' code mean and covariance, and the medians of both distances.
 
-        Of the rows of the last training call (every process's, where
+        Of the rows of the last training ``call`` (every process's, where
         processes train one model together).
         """
+        X, processes = call.X, call.processes
         every_prefix = self._prefix_sizes_scored()
         n_active = self._full_code() if every_prefix else None
         try:

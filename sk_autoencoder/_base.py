@@ -41,6 +41,7 @@ from sk_autoencoder._layers import LayerOutputsMixin
 from sk_autoencoder._net import AutoencoderNet, NetConfig, build_net, plan_rounds
 from sk_autoencoder._scaling import Scaling, lies_in_unit_interval
 from sk_autoencoder._threads import threads_for_free_cores
+from sk_autoencoder._training_call import TrainingCall
 
 # ``batch_size="auto"``: see :func:`auto_batch_size`.
 AUTO_STEPS_PER_EPOCH = 20
@@ -76,7 +77,10 @@ class BaseAutoencoder(
     here: :meth:`_start` after the network is built, :meth:`_continue_stream`
     before a later ``partial_fit`` step, :meth:`_holds_out_rows`,
     :meth:`_before_training`, :meth:`_finish_validated_training` and
-    :meth:`_after_training`.
+    :meth:`_after_training`. ``fit`` and ``partial_fit`` describe what they
+    train on in one :class:`~sk_autoencoder._training_call.TrainingCall`
+    (the rows, whether the call is a stream's step, the processes that
+    train together), which every hook of the call receives.
     """
 
     _parameter_constraints: dict = {
@@ -147,8 +151,9 @@ class BaseAutoencoder(
         """
         processes = training_processes()
         X = checked_on_every_process(processes, self._validate_training_data, X, reset=True)
-        self._initialize(X, streaming=False, processes=processes)
-        self._train(X, streaming=False, processes=processes)
+        call = TrainingCall(X, streaming=False, processes=processes)
+        self._initialize(call)
+        self._train(call)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -180,12 +185,12 @@ class BaseAutoencoder(
                 "over all of them, or stream blocks with dask_ml.wrappers.Incremental."
             )
         first_call = not hasattr(self, "net_")
-        X = self._validate_training_data(X, reset=first_call)
+        call = TrainingCall(self._validate_training_data(X, reset=first_call), streaming=True)
         if first_call:
-            self._initialize(X, streaming=True, processes=SingleProcess())
+            self._initialize(call)
         else:
-            self._continue_stream(X)
-        self._train(X, streaming=True, processes=SingleProcess())
+            self._continue_stream(call)
+        self._train(call)
         return self
 
     def _validate_training_data(self, X, reset):
@@ -199,10 +204,10 @@ class BaseAutoencoder(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
         )
 
-    def _resolve_loss(self, X, processes):
-        """``loss_`` for ``loss`` and the training data (of every process)."""
+    def _resolve_loss(self, call):
+        """``loss_`` for ``loss`` and the training data of ``call`` (of every process)."""
         loss = self.loss
-        in_unit_interval = lies_in_unit_interval(X, processes)
+        in_unit_interval = lies_in_unit_interval(call.X, call.processes)
         if loss == "auto":
             loss = "bce" if in_unit_interval else "mse"
         if loss == "bce" and not in_unit_interval:
@@ -212,13 +217,14 @@ class BaseAutoencoder(
             )
         return loss
 
-    def _initialize(self, X, streaming, processes):
+    def _initialize(self, call):
         """Fit the scaling, build the network, and let the parts start it (:meth:`_start`).
 
-        ``processes`` (:mod:`~sk_autoencoder._distributed`) train the model
-        together, each on its ``X``: the scaling and the loss are those of
-        all their rows.
+        From the first :class:`~sk_autoencoder._training_call.TrainingCall`;
+        its processes train the model together, each on its ``X``: the
+        scaling and the loss are those of all their rows.
         """
+        X, processes = call.X, call.processes
         n_samples, n_features = X.shape
         if processes.world_size > 1:
             check_shards(processes, X.shape)
@@ -227,23 +233,23 @@ class BaseAutoencoder(
         scaling = Scaling.fit(X, processes)
         self.mean_ = scaling.center_array.astype(X.dtype)
         self.scale_ = scaling.scale_value
-        self.loss_ = self._resolve_loss(X, processes)
+        self.loss_ = self._resolve_loss(call)
         self.n_components_ = self._n_components(n_features)
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = auto_batch_size(int(processes.sum(n_samples)))
-        self._build_net(n_features, scaling, batch_size, processes)
+        self._build_net(n_features, scaling, batch_size, call)
         self.loss_curve_ = []
         if self.early_stopping:
             self.validation_loss_curve_ = []
         self.n_iter_ = 0
-        self._start(X, streaming, processes)
+        self._start(call)
 
-    def _start(self, X, streaming, processes):
-        """What a part does to the freshly built network before the first training call."""
+    def _start(self, call):
+        """What a part does to the freshly built network before the first training ``call``."""
 
-    def _continue_stream(self, X):
-        """What a part does before a ``partial_fit`` step after the first, with its chunk."""
+    def _continue_stream(self, call):
+        """What a part does before a ``partial_fit`` step after the first, with its ``call``."""
 
     def _scaling(self):
         """The fitted :class:`~sk_autoencoder._scaling.Scaling`, which the network holds."""
@@ -253,8 +259,11 @@ class BaseAutoencoder(
         """Whether training holds rows out and scores them after every round."""
         return self.early_stopping
 
-    def _net_config(self, scaling, batch_size, processes):
-        """The :class:`~sk_autoencoder._net.NetConfig` of this estimator's net."""
+    def _net_config(self, scaling, batch_size, call):
+        """The :class:`~sk_autoencoder._net.NetConfig` of this estimator's net.
+
+        ``call`` is the training call it is built for, None for a loaded model.
+        """
         validated = self._holds_out_rows()
         # A budgeted fit stops when its held-out rows stop improving.
         watches_held_out = self.early_stopping or (validated and self.max_iter == "auto")
@@ -274,30 +283,32 @@ class BaseAutoencoder(
             net_params=dict(self.net_params or {}),
             net_class=self._net_class,
             optimizer=self._optimizer,
-            processes=processes or SingleProcess(),
+            processes=SingleProcess() if call is None else call.processes,
         )
 
-    def _build_net(self, n_features, scaling, batch_size, processes=None):
+    def _build_net(self, n_features, scaling, batch_size, call=None):
         """Build ``net_`` around a freshly initialised module, without training.
 
-        Uses the fitted ``loss_``, ``device_`` and ``_seed``; ``processes``
-        train it together (None: this one alone). :meth:`_initialize` calls it
-        before training, and :func:`sk_autoencoder.load` before loading saved
-        weights into it.
+        Uses the fitted ``loss_``, ``device_`` and ``_seed``; the processes
+        of the training ``call`` train it together (None: this one alone).
+        :meth:`_initialize` calls it before training, and
+        :func:`sk_autoencoder.load` before loading saved weights into it.
         """
         with seeded_torch(self._seed, self.device_):
             module = self._build_module(n_features, scaling, self.loss_)
-            self.net_ = build_net(module, self._net_config(scaling, batch_size, processes))
+            self.net_ = build_net(module, self._net_config(scaling, batch_size, call))
             self.net_.initialize()
 
-    def _train(self, X, streaming, processes):
+    def _train(self, call):
         """Train as :func:`~sk_autoencoder._budget.plan_training` plans; record what finished.
 
         With held-out rows (:meth:`_holds_out_rows`), the net trains on the
         other rows only and scores the held-out ones after every round, and
         keeps the best state (or what :meth:`_finish_validated_training`
-        decides). ``processes`` train the model together, each on its ``X``.
+        decides). The processes of ``call`` train the model together, each
+        on its ``X``.
         """
+        X = call.X
         n_epochs_before = len(self.net_.history)
         split = None
         if self._holds_out_rows():
@@ -305,7 +316,7 @@ class BaseAutoencoder(
             # every pass of a stream, so no pass trains on them.
             split = validation_split(X.shape[0], self.validation_fraction, self._seed)
         n_training_rows = X.shape[0] if split is None else len(split[0])
-        plan = self._plan_training(n_training_rows, streaming, processes)
+        plan = self._plan_training(n_training_rows, call)
         # While the learning rate is still high the held-out error can stall for
         # a while and then improve as it anneals: a budget's stop waits for a
         # share of its length.
@@ -322,11 +333,11 @@ class BaseAutoencoder(
             guard.watch(X_valid, halves)
         elif guard is not None:
             guard.watch(None)
-        self._before_training(streaming)
+        self._before_training(call)
         # Each call draws fresh shuffles and noise, reproducibly: the seed
         # depends on how far training has gone.
         with (
-            data_parallel(self.net_, processes, n_training_rows),
+            data_parallel(self.net_, call.processes, n_training_rows),
             rounds_of(self.net_, plan.batches_per_round),
             seeded_torch(self._seed + n_epochs_before, self.device_),
             threads_for_free_cores(self.device_, fresh=True),
@@ -340,8 +351,8 @@ class BaseAutoencoder(
             self.validation_loss_curve_ += [row.get("valid_loss", np.nan) for row in finished]
         self.n_iter_ += len(finished)
         if split is not None:
-            self._finish_validated_training(guard, X_valid, streaming, processes)
-        self._after_training(X, processes)
+            self._finish_validated_training(guard, X_valid, call)
+        self._after_training(call)
 
     def _scaled_held_out_rows(self, X, positions):
         """The held-out rows at ``positions`` of ``X`` as the guard scores them, on the device."""
@@ -351,19 +362,23 @@ class BaseAutoencoder(
         """skorch's ``y`` in a training call: None, as an autoencoder's target is its input."""
         return None
 
-    def _before_training(self, streaming):
-        """What a part does just before a training call."""
+    def _before_training(self, call):
+        """What a part does just before a training ``call``."""
 
-    def _finish_validated_training(self, guard, X_valid, streaming, processes):
-        """After a training call on held-out rows: keep the best state they chose.
+    def _finish_validated_training(self, guard, X_valid, call):
+        """After a training ``call`` on held-out rows: keep the best state they chose.
 
         ``guard`` is the :class:`~sk_autoencoder._callbacks.ValidationGuard`
         that scored ``X_valid`` (the held-out rows, scaled) after every round.
         """
         guard.finish(self.net_, keep_best=True)
 
-    def _plan_training(self, n_training_rows, streaming, processes):
-        """The rounds of this training call (see :mod:`~sk_autoencoder._budget`)."""
+    def _plan_training(self, n_training_rows, call):
+        """The rounds of a training ``call`` that trains on ``n_training_rows`` of its rows.
+
+        See :mod:`~sk_autoencoder._budget`.
+        """
+        processes = call.processes
         batch_size = self.net_.batch_size
         if processes.world_size > 1:
             steps_per_pass = equal_batch_count(processes, n_training_rows, batch_size)
@@ -376,7 +391,7 @@ class BaseAutoencoder(
             rows_per_step=batch_size * processes.world_size,
             n_parameters=sum(p.numel() for p in parameters if p.requires_grad),
             max_epochs=self._budget_epochs,
-            streaming=streaming,
+            streaming=call.streaming,
         )
 
     def _n_components(self, n_features):
@@ -385,8 +400,8 @@ class BaseAutoencoder(
             return n_features
         return int(self.n_components)
 
-    def _after_training(self, X, processes):
-        """What a part does after each training call, on the training data (of ``processes``)."""
+    def _after_training(self, call):
+        """What a part does after each training ``call``, on its rows (of all its processes)."""
 
     @property
     def _n_features_out(self):

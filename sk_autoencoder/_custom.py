@@ -312,8 +312,8 @@ class CustomAutoencoderTransformer(
         module.needs_input_gradient = self.contraction > 0
         return module
 
-    def _net_config(self, scaling, batch_size, processes):
-        config = super()._net_config(scaling, batch_size, processes)
+    def _net_config(self, scaling, batch_size, call):
+        config = super()._net_config(scaling, batch_size, call)
         if not self.learning_rate_scales:
             return config
         paths = self._network_paths()

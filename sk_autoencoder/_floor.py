@@ -93,29 +93,31 @@ class PCAFloorMixin:
     def _holds_out_rows(self):
         return super()._holds_out_rows() or self._starts_as_pca()
 
-    def _start(self, X, streaming, processes):
-        super()._start(X, streaming, processes)
+    def _start(self, call):
+        super()._start(call)
         # Without a floor the network is always used; the floor may decide otherwise.
         self.network_kept_ = True
         vars(self).pop("incremental_pca_", None)
         if self._starts_as_pca():
-            self._start_floor(X, streaming, processes)
+            self._start_floor(call)
 
-    def _start_floor(self, X, streaming, processes):
-        """Start the fresh network as its floor, from the first training data: PCA, here."""
-        if streaming:
+    def _start_floor(self, call):
+        """Start the fresh network as its floor, from the first training ``call``: PCA, here."""
+        if call.streaming:
             self.incremental_pca_ = None
-            self._follow_incremental_pca(X)
+            self._follow_incremental_pca(call.X)
             return
-        statistics = pca_statistics(X, self.n_components_, self._seed, self._scaling(), processes)
+        statistics = pca_statistics(
+            call.X, self.n_components_, self._seed, self._scaling(), call.processes
+        )
         self._start_from_pca(statistics, first=True)
 
-    def _continue_stream(self, X):
-        super()._continue_stream(X)
+    def _continue_stream(self, call):
+        super()._continue_stream(call)
         if "incremental_pca_" in vars(self):
             # Started by partial_fit: the PCA follows the stream. After fit,
             # the network keeps the PCA of the data it was fitted on.
-            self._follow_incremental_pca(X)
+            self._follow_incremental_pca(call.X)
 
     def _follow_incremental_pca(self, X):
         """Update the stream's ``IncrementalPCA`` with ``X`` and move the network's PCA onto it."""
@@ -132,24 +134,24 @@ class PCAFloorMixin:
             statistics.components = aligned_signs(statistics.components, previous)
         self._start_from_pca(statistics, first=first)
 
-    def _before_training(self, streaming):
-        super()._before_training(streaming)
-        if streaming and self._starts_as_pca():
+    def _before_training(self, call):
+        super()._before_training(call)
+        if call.streaming and self._starts_as_pca():
             # Validate the network itself; the switch is decided after the step.
             self.net_.module_.use_network(True)
 
-    def _finish_validated_training(self, guard, X_valid, streaming, processes):
+    def _finish_validated_training(self, guard, X_valid, call):
         if not self._starts_as_pca():
-            super()._finish_validated_training(guard, X_valid, streaming, processes)
+            super()._finish_validated_training(guard, X_valid, call)
             return
-        if streaming:
-            self._use_network_if_it_beats_pca(guard, X_valid, processes)
+        if call.streaming:
+            self._use_network_if_it_beats_pca(guard, X_valid, call)
         else:
-            self._keep_network_if_it_beats_pca(guard, processes)
+            self._keep_network_if_it_beats_pca(guard, call)
         self._say_what_the_floor_kept()
 
-    def _keep_network_if_it_beats_pca(self, guard, processes):
-        """After a fit: keep the best state only if it beats PCA on held-out rows.
+    def _keep_network_if_it_beats_pca(self, guard, call):
+        """After a fit's ``call``: keep the best state only if it beats PCA on held-out rows.
 
         The rows are judged as of the rounds that the other half of them
         chose (the guard's ``cross_scores_``), so that the choice of the best
@@ -157,21 +159,21 @@ class PCAFloorMixin:
         """
         judged = guard.cross_scores_ if guard.cross_scores_ is not None else guard.best_scores_
         improved = guard.best_epoch_ > guard.initial_epoch_
-        keep = improved and beats_baseline(judged, guard.initial_scores_, processes)
+        keep = improved and beats_baseline(judged, guard.initial_scores_, call.processes)
         guard.finish(self.net_, keep_best=keep)
         self.network_kept_ = bool(keep)
         self.pca_validation_error_ = guard.validation_loss(guard.initial_scores_)
         self.validation_error_ = guard.validation_loss(guard.best_scores_)
 
-    def _use_network_if_it_beats_pca(self, guard, X_valid, processes):
-        """After a streaming step: use the network only if it beats the stream's PCA."""
+    def _use_network_if_it_beats_pca(self, guard, X_valid, call):
+        """After a streaming step's ``call``: use the network only if it beats the stream's PCA."""
         guard.finish(self.net_, keep_best=True)
         # The guard scored the kept state with the network on.
         network_scores = guard.best_scores_
         module = self.net_.module_
         module.use_network(False)
         pca_scores = score_scaled(module, X_valid)
-        keep = beats_baseline(network_scores, pca_scores, processes)
+        keep = beats_baseline(network_scores, pca_scores, call.processes)
         module.use_network(keep)
         self.network_kept_ = bool(keep)
         self.pca_validation_error_ = guard.validation_loss(pca_scores)

@@ -156,13 +156,13 @@ class OrderedCodesMixin:
             return min(n_features, MAX_FRACTION_COMPONENTS)
         return super()._n_components(n_features)
 
-    def _after_training(self, X, processes):
-        super()._after_training(X, processes)
+    def _after_training(self, call):
+        super()._after_training(call)
         if self.ordered:
-            self._fit_ordering(X, processes)
+            self._fit_ordering(call)
 
-    def _fit_ordering(self, X, processes):
-        """``explained_variance_ratio_`` and the code size for a fraction, on the training data.
+    def _fit_ordering(self, call):
+        """``explained_variance_ratio_`` and the code size for a fraction, on the ``call``'s rows.
 
         Processes training one model together measure it on all their rows.
 
@@ -172,7 +172,8 @@ class OrderedCodesMixin:
         """
         module = self.net_.module_
         module.n_active.fill_(module.n_components)
-        squared_errors = processes.mean_over_rows(self._prefix_error_curve(X), X.shape[0])
+        X = call.X
+        squared_errors = call.processes.mean_over_rows(self._prefix_error_curve(X), X.shape[0])
         # The total variance per sample, as the internal scaling measured it.
         total = self.n_features_in_ * self.scale_**2
         r2 = 1.0 - squared_errors / total

@@ -11,6 +11,7 @@ regression, :mod:`sk_autoencoder._reduced_rank`), as PCA is the
 autoencoders' (:mod:`sk_autoencoder._floor`).
 """
 
+import dataclasses
 from contextlib import contextmanager
 
 import numpy as np
@@ -51,17 +52,17 @@ class ReducedRankFloorMixin(PCAFloorMixin):
     def _starts_as_pca(self):
         return self.init == "linear"
 
-    def _start_floor(self, X, streaming, processes):
+    def _start_floor(self, call):
         # A stream keeps the map of its first chunk, as a fitted network keeps
         # the PCA of its data.
         module = self.net_.module_
         linear_map = reduced_rank_statistics(
-            X, self._target_rows, self.n_components_, module.scaling, module.target_scaling
+            call.X, self._target_rows, self.n_components_, module.scaling, module.target_scaling
         )
         start_as_linear_map(module, linear_map.encoder_weight, linear_map.decoder_weight)
 
-    def _finish_validated_training(self, guard, X_valid, streaming, processes):
-        super()._finish_validated_training(guard, X_valid, streaming, processes)
+    def _finish_validated_training(self, guard, X_valid, call):
+        super()._finish_validated_training(guard, X_valid, call)
         if "pca_validation_error_" in vars(self):
             # The floor here is the linear map, not PCA: named so.
             self.linear_validation_error_ = vars(self).pop("pca_validation_error_")
@@ -304,7 +305,7 @@ class PairedAutoencoderRegressor(
             )
         return target
 
-    def _initialize(self, X, streaming, processes):
+    def _initialize(self, call):
         target = self._target_rows
         target_scaling = Scaling.fit(target)
         self.n_outputs_ = target.shape[1]
@@ -314,13 +315,13 @@ class PairedAutoencoderRegressor(
         # comes from its file.
         self._fitted_target_scaling = target_scaling
         try:
-            super()._initialize(X, streaming, processes)
+            super()._initialize(call)
         finally:
             del self._fitted_target_scaling
 
-    def _resolve_loss(self, X, processes):
+    def _resolve_loss(self, call):
         # The loss compares the output with the targets: their range decides.
-        return super()._resolve_loss(self._target_rows, processes)
+        return super()._resolve_loss(dataclasses.replace(call, X=self._target_rows))
 
     def _target_scaling(self):
         """The target scaling for a new module: the fitted one, or one from the attributes."""

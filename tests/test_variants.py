@@ -3,7 +3,9 @@
 An adversarial autoencoder (a discriminator on the codes, trained against the
 prior with an optimizer of its own) does not start as PCA; it is written here
 with the base class's public hooks only, as a new module of the package would
-be, and must fit, transform, save and load like the built-in estimators.
+be, and must fit, transform, save and load like the built-in estimators. Its
+``_after_training`` hook measures the trained discriminator on the rows of the
+training call it is handed, over every process that trains the model.
 """
 
 import numpy as np
@@ -15,6 +17,7 @@ from torch import nn
 
 import sk_autoencoder
 from sk_autoencoder._base import BaseAutoencoder
+from sk_autoencoder._distributed import SingleProcess
 from sk_autoencoder._modules import Autoencoder, dense_stack
 from sk_autoencoder._net import AutoencoderNet
 
@@ -97,6 +100,20 @@ class AdversarialAutoencoderTransformer(BaseAutoencoder):
         decoder = dense_stack(widths[::-1], self.activation)
         return Autoencoder(encoder, decoder, scaling=scaling, loss=loss)
 
+    def _after_training(self, call):
+        super()._after_training(call)
+        self.fooled_fraction_ = fooled_fraction(self, call.X, call.processes)
+
+
+def fooled_fraction(autoencoder, X, processes):
+    """Share of the rows of ``X``, over every process, whose codes fool the discriminator."""
+    discriminator = autoencoder.net_.discriminator_
+    dtype = next(discriminator.parameters()).dtype
+    with torch.no_grad():
+        logits = discriminator(torch.as_tensor(autoencoder.transform(X), dtype=dtype))
+    n_fooled = processes.sum(int((logits > 0).sum()))
+    return float(n_fooled / processes.sum(X.shape[0]))
+
 
 @pytest.fixture
 def exported(monkeypatch):
@@ -114,12 +131,15 @@ def test_a_variant_in_its_own_module_fits_saves_and_loads(exported, tmp_path):
     assert codes.shape == (600, 2) and np.isfinite(codes).all()
     assert autoencoder.inverse_transform(codes).shape == X.shape
     assert autoencoder.n_iter_ == 3
-    # The discriminator trained beside the autoencoder.
+    # The discriminator trained beside the autoencoder, and the hook measured
+    # the fitted one on the rows of the fit.
     assert autoencoder.net_.discriminator_optimizer_.state
+    assert autoencoder.fooled_fraction_ == fooled_fraction(autoencoder, X, SingleProcess())
     path = tmp_path / "adversarial.safetensors"
     sk_autoencoder.save(autoencoder, path)
     loaded = sk_autoencoder.load(path)
     assert type(loaded) is exported
+    assert loaded.fooled_fraction_ == autoencoder.fooled_fraction_
     assert_array_equal(loaded.transform(X), codes)
     for name in ("discriminator", "module"):
         saved_state = getattr(autoencoder.net_, name + "_").state_dict()
