@@ -189,13 +189,14 @@ def build_net(module, config):
     )
     if config.verbose < 2:
         params["callbacks__print_log"] = None
-    if config.optimizer is torch.optim.Adam:
-        # One fused kernel for all parameters instead of a dozen small
-        # operations per tensor: a sixth of a small network's step on a CPU.
-        params["optimizer__fused"] = True
     for name, value in config.criterion_params.items():
         params[f"criterion__{name}"] = value
     params.update(config.net_params)
+    if params["optimizer"] is torch.optim.Adam:
+        # One fused kernel for all parameters instead of a dozen small
+        # operations per tensor: a sixth of a small network's step on a CPU.
+        # Only for Adam: the optimizer the user names may take no such option.
+        params.setdefault("optimizer__fused", True)
     return config.net_class(**params)
 
 

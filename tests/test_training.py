@@ -208,3 +208,11 @@ def test_free_cores_is_between_one_and_the_usable_cores():
 def test_bad_max_iter_gets_an_error_naming_it(digits, fast_dense, max_iter):
     with pytest.raises(ValueError, match="max_iter"):
         fast_dense(max_iter=max_iter).fit(digits[0])
+
+
+@pytest.mark.parametrize("optimizer", [torch.optim.LBFGS, torch.optim.RMSprop, torch.optim.SGD])
+def test_the_users_optimizer_trains(digits, fast_dense, optimizer):
+    # Adam's fused kernel is the default's; another optimizer takes no such option.
+    autoencoder = fast_dense(max_iter=3, net_params={"optimizer": optimizer}).fit(digits[0])
+    assert isinstance(autoencoder.net_.optimizer_, optimizer)
+    assert autoencoder.loss_curve_[-1] < autoencoder.loss_curve_[0]
