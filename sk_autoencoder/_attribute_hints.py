@@ -1,6 +1,6 @@
 """What a PCA user reaches for and an autoencoder lacks, and what to use instead."""
 
-_PCA_ATTRIBUTE_HINTS = {
+PCA_ATTRIBUTE_HINTS = {
     "components_": (
         "the decoder is a nonlinear network, not a matrix of components. Decode codes "
         "with inverse_transform; the PCA the network started from is scikit-learn's "
@@ -20,16 +20,43 @@ _PCA_ATTRIBUTE_HINTS = {
         "a deterministic autoencoder has no noise model; VariationalAutoencoderTransformer "
         "has a Gaussian likelihood, and score_samples gives its ELBO."
     ),
+    "get_covariance": (
+        "an autoencoder models no Gaussian covariance of the data: score_samples(X) "
+        "gives each row's anomaly score, and scikit-learn's "
+        "PCA(n_components).fit(X).get_covariance() the covariance of probabilistic PCA."
+    ),
+    "get_precision": (
+        "an autoencoder models no Gaussian covariance of the data: score_samples(X) "
+        "gives each row's anomaly score, and scikit-learn's "
+        "PCA(n_components).fit(X).get_precision() the precision of probabilistic PCA."
+    ),
+}
+
+# What a user of a linear regressor reaches for on a regressor of pairs.
+LINEAR_MODEL_ATTRIBUTE_HINTS = {
+    "coef_": (
+        "the map from input to target is a network, not a matrix: predict(X) applies "
+        "it, and the linear map the network started from is reduced-rank regression "
+        "(see the paired targets guide)."
+    ),
+    "intercept_": (
+        "the map from input to target is a network, not a matrix: predict(X) applies "
+        "it; target_mean_ is the targets' mean it adds back."
+    ),
 }
 
 
 class PCAAttributeHintsMixin:
-    """Answers a missing PCA attribute with an ``AttributeError`` that says what to use instead."""
+    """Answers a missing PCA attribute with an ``AttributeError`` that says what to use instead.
+
+    An estimator adds hints of its own by extending ``_attribute_hints``.
+    """
+
+    _attribute_hints = PCA_ATTRIBUTE_HINTS
 
     def __getattr__(self, name):
         # Only reached when normal lookup fails.
-        if name in _PCA_ATTRIBUTE_HINTS:
-            raise AttributeError(
-                f"{type(self).__name__} has no attribute {name!r}: {_PCA_ATTRIBUTE_HINTS[name]}"
-            )
+        hint = type(self)._attribute_hints.get(name)
+        if hint is not None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}: {hint}")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -22,6 +22,7 @@ from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from sk_autoencoder._attribute_hints import LINEAR_MODEL_ATTRIBUTE_HINTS, PCA_ATTRIBUTE_HINTS
 from sk_autoencoder._base import BaseAutoencoder
 from sk_autoencoder._distributed import training_processes
 from sk_autoencoder._docstrings import fill_shared_docs
@@ -178,6 +179,8 @@ class PairedAutoencoderRegressor(
     >>> model.transform(left).shape
     (1797, 8)
     """
+
+    _attribute_hints = {**PCA_ATTRIBUTE_HINTS, **LINEAR_MODEL_ATTRIBUTE_HINTS}
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,

@@ -165,6 +165,8 @@ def test_n_components_none_keeps_every_feature_as_pca_does(digits, fast_dense):
         ("explained_variance_ratio_", "ordered=True"),
         ("explained_variance_", "ordered=True"),
         ("noise_variance_", "VariationalAutoencoderTransformer"),
+        ("get_covariance", "score_samples"),
+        ("get_precision", "score_samples"),
     ],
 )
 def test_missing_pca_attributes_say_what_to_use_instead(digits, attribute, hint, fast_dense):

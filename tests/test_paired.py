@@ -271,3 +271,11 @@ def test_loss_follows_the_targets_range(data_sets):
     in_unit_interval = (target_train - target_train.min()) / np.ptp(target_train)
     assert small(max_iter=1).fit(X_train, in_unit_interval).loss_ == "bce"
     assert small(max_iter=1).fit(X_train / X_train.max(), target_train).loss_ == "mse"
+
+
+@pytest.mark.parametrize("attribute, hint", [("coef_", "predict"), ("intercept_", "target_mean_")])
+def test_missing_linear_model_attributes_say_what_to_use_instead(data_sets, attribute, hint):
+    X_train, target_train, _, _ = data_sets["digit_halves"]
+    model = small(max_iter=1).fit(X_train, target_train)
+    with pytest.raises(AttributeError, match=f"has no attribute '{attribute}'.*{hint}"):
+        getattr(model, attribute)
