@@ -20,16 +20,14 @@ PCA_ATTRIBUTE_HINTS = {
         "a deterministic autoencoder has no noise model; VariationalAutoencoderTransformer "
         "has a Gaussian likelihood, and score_samples gives its ELBO."
     ),
-    "get_covariance": (
-        "an autoencoder models no Gaussian covariance of the data: score_samples(X) "
-        "gives each row's anomaly score, and scikit-learn's "
-        "PCA(n_components).fit(X).get_covariance() the covariance of probabilistic PCA."
-    ),
-    "get_precision": (
-        "an autoencoder models no Gaussian covariance of the data: score_samples(X) "
-        "gives each row's anomaly score, and scikit-learn's "
-        "PCA(n_components).fit(X).get_precision() the precision of probabilistic PCA."
-    ),
+    **{
+        method: (
+            "an autoencoder models no Gaussian covariance of the data: score_samples(X) "
+            "gives each row's anomaly score, and scikit-learn's "
+            f"PCA(n_components).fit(X).{method}() the {what} of probabilistic PCA."
+        )
+        for method, what in (("get_covariance", "covariance"), ("get_precision", "precision"))
+    },
 }
 
 # What a user of a linear regressor reaches for on a regressor of pairs.

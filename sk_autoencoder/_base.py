@@ -204,10 +204,13 @@ class BaseAutoencoder(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=reset
         )
 
-    def _resolve_loss(self, call):
-        """``loss_`` for ``loss`` and the training data of ``call`` (of every process)."""
+    def _resolve_loss(self, X, processes):
+        """``loss_`` for ``loss`` and ``X``, the rows the output is compared with.
+
+        ``X`` is this process's share of them; ``processes`` hold the rest.
+        """
         loss = self.loss
-        in_unit_interval = lies_in_unit_interval(call.X, call.processes)
+        in_unit_interval = lies_in_unit_interval(X, processes)
         if loss == "auto":
             loss = "bce" if in_unit_interval else "mse"
         if loss == "bce" and not in_unit_interval:
@@ -233,7 +236,7 @@ class BaseAutoencoder(
         scaling = Scaling.fit(X, processes)
         self.mean_ = scaling.center_array.astype(X.dtype)
         self.scale_ = scaling.scale_value
-        self.loss_ = self._resolve_loss(call)
+        self.loss_ = self._resolve_loss(X, processes)
         self.n_components_ = self._n_components(n_features)
         batch_size = self.batch_size
         if batch_size == "auto":

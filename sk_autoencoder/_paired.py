@@ -11,7 +11,6 @@ regression, :mod:`sk_autoencoder._reduced_rank`), as PCA is the
 autoencoders' (:mod:`sk_autoencoder._floor`).
 """
 
-import dataclasses
 from contextlib import contextmanager
 
 import numpy as np
@@ -322,9 +321,9 @@ class PairedAutoencoderRegressor(
         finally:
             del self._fitted_target_scaling
 
-    def _resolve_loss(self, call):
+    def _resolve_loss(self, X, processes):
         # The loss compares the output with the targets: their range decides.
-        return super()._resolve_loss(dataclasses.replace(call, X=self._target_rows))
+        return super()._resolve_loss(self._target_rows, processes)
 
     def _target_scaling(self):
         """The target scaling for a new module: the fitted one, or one from the attributes."""
