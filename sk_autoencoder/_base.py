@@ -232,7 +232,9 @@ class BaseAutoencoder(
         if processes.world_size > 1:
             check_shards(processes, X.shape)
         self.device_ = processes.device(resolve_device(self.device))
-        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._seed = call.seed
+        if self._seed is None:
+            self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         scaling = Scaling.fit(X, processes)
         self.mean_ = scaling.center_array.astype(X.dtype)
         self.scale_ = scaling.scale_value
@@ -317,7 +319,9 @@ class BaseAutoencoder(
         if self._holds_out_rows():
             # The same positions of a chunk of the same size are held out in
             # every pass of a stream, so no pass trains on them.
-            split = validation_split(X.shape[0], self.validation_fraction, self._seed)
+            split = validation_split(
+                X.shape[0], self.validation_fraction, self._seed, call.held_out_fold
+            )
         n_training_rows = X.shape[0] if split is None else len(split[0])
         plan = self._plan_training(n_training_rows, call)
         # While the learning rate is still high the held-out error can stall for

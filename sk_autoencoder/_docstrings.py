@@ -32,8 +32,12 @@ init : {"pca", "random"}, default="pca"
     parts that start at zero, so before the first step the reconstruction is
     PCA's; ``validation_fraction`` of the rows are held out and scored from
     that start on; the best state is kept, and it is PCA itself unless the
-    network beats PCA on the held-out rows by more than their noise.
-    ``validation_error_`` and ``pca_validation_error_`` show by how much.
+    network beats PCA on the held-out rows by more than their noise. Where
+    they are fewer than 100 (a table of under 1,000 rows), the network is
+    also trained again with other folds of the rows held out, until 100 rows
+    or all have been, and must gain on average over all of them.
+    ``validation_error_`` and ``pca_validation_error_`` show by how much;
+    ``n_judged_rows_`` says on how many rows.
     "random" is PyTorch's default initialisation, with no floor and no
     held-out rows (unless ``early_stopping``).""",
     "ordered": """\
@@ -84,7 +88,8 @@ early_stopping : bool, default=False
     "validation_fraction": """\
 validation_fraction : float, default=0.1
     Share of the training rows held out for the PCA floor and early
-    stopping (at least one row).""",
+    stopping (at least one row). The floor's refits on small data hold
+    out other folds of the same size.""",
     "n_iter_no_change": """\
 n_iter_no_change : int, default=10
     Rounds without a relative improvement of ``tol`` of the monitored
@@ -152,6 +157,11 @@ network_kept_ : bool
     floor fell back to PCA: the network did not beat PCA on the held-out
     rows, judged as of the round the other half of them chose, and
     ``transform`` and ``inverse_transform`` then compute PCA exactly.""",
+    "n_judged_rows_": """\
+n_judged_rows_ : int
+    The held-out rows the PCA floor's decision was judged on: over every
+    fold where a small table was refitted; a stream's, those of its last
+    ``partial_fit`` step.""",
     "incremental_pca_": """\
 incremental_pca_ : dict
     After ``partial_fit`` with the PCA floor: the fitted attributes of the
@@ -198,7 +208,12 @@ _GROUPS = {
         "net_params",
     ),
     "fitted_data": ("n_features_in_", "feature_names_in_", "mean_", "scale_", "loss_"),
-    "fitted_floor": ("network_kept_", "validation_error_", "pca_validation_error_"),
+    "fitted_floor": (
+        "network_kept_",
+        "validation_error_",
+        "pca_validation_error_",
+        "n_judged_rows_",
+    ),
     "fitted_training": (
         "incremental_pca_",
         "loss_curve_",

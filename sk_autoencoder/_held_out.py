@@ -3,16 +3,34 @@
 import numpy as np
 
 
-def validation_split(n_samples, validation_fraction, seed):
+def n_held_out(n_samples, validation_fraction):
+    """How many of ``n_samples`` rows are held out: at least one, and one kept for training."""
+    return min(max(int(round(validation_fraction * n_samples)), 1), n_samples - 1)
+
+
+def n_folds(n_samples, validation_fraction):
+    """How many disjoint sets of held-out rows (folds) ``n_samples`` rows hold."""
+    if n_samples < 2:
+        return 0
+    return n_samples // n_held_out(n_samples, validation_fraction)
+
+
+def validation_split(n_samples, validation_fraction, seed, fold=0):
     """Training and held-out row positions, or None when there are too few rows to hold out.
 
-    At least one row is held out and one kept for training.
+    At least one row is held out and one kept for training. The rows are
+    ordered at random with ``seed`` and cut into :func:`n_folds` folds of
+    the held-out size; ``fold`` says which is held out (0 unless the floor
+    judges on more rows than one fold holds).
     """
     if n_samples < 2:
         return None
-    n_valid = min(max(int(round(validation_fraction * n_samples)), 1), n_samples - 1)
+    n_valid = n_held_out(n_samples, validation_fraction)
     order = np.random.RandomState(seed).permutation(n_samples)
-    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+    held_out = order[fold * n_valid : (fold + 1) * n_valid]
+    training = np.ones(n_samples, dtype=bool)
+    training[held_out] = False
+    return np.flatnonzero(training), np.sort(held_out)
 
 
 # Held-out rows scored after every round at the most: enough to choose a

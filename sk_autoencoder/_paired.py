@@ -61,6 +61,11 @@ class ReducedRankFloorMixin(PCAFloorMixin):
         )
         start_as_linear_map(module, linear_map.encoder_weight, linear_map.decoder_weight)
 
+    def _refit_copy(self):
+        refit = super()._refit_copy()
+        refit._target_rows = self._target_rows
+        return refit
+
     def _finish_validated_training(self, guard, X_valid, call):
         super()._finish_validated_training(guard, X_valid, call)
         if "pca_validation_error_" in vars(self):
@@ -109,7 +114,9 @@ class PairedAutoencoderRegressor(
         map's; ``validation_fraction`` of the pairs are held out and scored
         from that start on; the best state is kept, and it is the linear map
         itself unless the network beats it on the held-out pairs by more than
-        their noise. ``validation_error_`` and ``linear_validation_error_``
+        their noise (and, where they are fewer than 100, unless refits with
+        other folds held out gain on average too, as for the PCA floor).
+        ``validation_error_`` and ``linear_validation_error_``
         show by how much. "random" is PyTorch's default initialisation, with
         no floor.
     {{noise}}
@@ -140,6 +147,7 @@ class PairedAutoencoderRegressor(
     linear_validation_error_ : float
         The linear map's error on the same held-out pairs:
         ``validation_error_`` is never above it.
+    {{n_judged_rows_}}
     {{loss_curve_}}
     {{validation_loss_curve_}}
     {{n_iter_}}

@@ -35,8 +35,19 @@ class TrainingCall:
         from the rows (the scaling, the loss, the PCA start, the floor's
         decision, the anomaly statistics) it reduces over them, so every
         process takes the same decision.
+    held_out_fold : int, default=0
+        Which fold of the rows is held out (see
+        :func:`~sk_autoencoder._held_out.validation_split`). Not 0 only in a
+        refit that the PCA floor makes to judge its decision on more rows
+        than one fold holds.
+    seed : int or None, default=None
+        The seed of the fit, drawn from ``random_state`` where None; such a
+        refit takes its original's, so that it orders the rows into the same
+        folds and its network starts from the same weights.
     """
 
     X: object
     streaming: bool
     processes: object = field(default_factory=SingleProcess)
+    held_out_fold: int = 0
+    seed: int | None = None

@@ -76,6 +76,7 @@ class VariationalAutoencoderTransformer(AnomalyScoresMixin, PCAFloorMixin, BaseA
     pca_validation_error_ : float
         Probabilistic PCA's negative log-likelihood on the same rows:
         ``validation_error_`` is never above it.
+    {{n_judged_rows_}}
     {{fitted_training}}
 
     See Also

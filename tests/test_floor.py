@@ -7,7 +7,10 @@ from sklearn.datasets import load_diabetes
 from sklearn.decomposition import PCA, IncrementalPCA
 from sklearn.preprocessing import StandardScaler
 
-from sk_autoencoder import VariationalAutoencoderTransformer
+import sk_autoencoder._base
+from sk_autoencoder import AutoencoderTransformer, VariationalAutoencoderTransformer
+from sk_autoencoder._floor import MIN_JUDGED_ROWS, PCAFloorMixin
+from sk_autoencoder._held_out import n_held_out, validation_split
 from tests._helpers import UNTRAINED, reconstruction, reconstruction_error, squared_error
 
 
@@ -84,6 +87,8 @@ def test_a_network_that_beats_pca_is_kept_and_says_by_how_much(digits, fast_dens
     X_train, X_test = digits
     autoencoder = fast_dense(hidden_layer_sizes=(64,), max_iter=30).fit(X_train)
     assert autoencoder.validation_error_ < 0.9 * autoencoder.pca_validation_error_
+    # Enough held-out rows in one fold: the decision needs no refit.
+    assert autoencoder.n_judged_rows_ == n_held_out(len(X_train), 0.1) >= MIN_JUDGED_ROWS
     error = reconstruction_error(autoencoder, X_test)
     assert error < 0.9 * pca_error(X_train, X_test, 4)
 
@@ -131,6 +136,8 @@ def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits, fast_dense)
     error = reconstruction_error(autoencoder, X_test)
     assert error <= 1.02 * reconstruction_error(incremental_pca, X_test)
     assert autoencoder.validation_error_ <= autoencoder.pca_validation_error_
+    # A stream is not refitted: each step judges on its chunk's held-out rows.
+    assert autoencoder.n_judged_rows_ == n_held_out(len(chunks[-1]), 0.1)
 
 
 def test_random_init_keeps_the_unguarded_network(digits, fast_dense):
@@ -200,3 +207,79 @@ def test_variational_is_never_below_probabilistic_pca(diabetes):
     pca_score = PCA(n_components=3).fit(X_train).score(X_test)
     assert vae.score(X_test) >= pca_score - 0.01 * abs(pca_score)
     assert vae.validation_error_ <= vae.pca_validation_error_
+
+
+@pytest.fixture(scope="module")
+def parabola():
+    """80 rows near a parabola in 3-D: one factor, which a 1-unit code captures and PCA misses."""
+    rng = np.random.RandomState(0)
+    t = rng.uniform(-1, 1, size=80)
+    return np.c_[t, t**2, 0.05 * rng.normal(size=80)]
+
+
+def small_table_autoencoder():
+    return AutoencoderTransformer(
+        n_components=1, hidden_layer_sizes=(16,), max_iter=100, random_state=0, device="cpu"
+    )
+
+
+def test_folds_of_held_out_rows_are_disjoint_and_the_first_is_the_usual_split():
+    folds = [validation_split(60, 0.1, seed=7, fold=fold) for fold in range(10)]
+    held_out = np.concatenate([fold[1] for fold in folds])
+    assert_allclose(np.sort(held_out), np.arange(60))
+    for training, fold_rows in folds:
+        assert len(fold_rows) == 6
+        assert_allclose(np.sort(np.r_[training, fold_rows]), np.arange(60))
+    order = np.random.RandomState(7).permutation(60)
+    assert_allclose(folds[0][1], np.sort(order[:6]))
+
+
+def test_a_small_table_judges_the_floor_on_refits_over_other_folds(parabola, monkeypatch):
+    # 60 rows hold out 6: the network is trained again from the same start
+    # (the same seed) with each of the other nine folds of 6 held out.
+    splits = []
+
+    def recorded_split(n_samples, validation_fraction, seed, fold=0):
+        splits.append((seed, fold))
+        return validation_split(n_samples, validation_fraction, seed, fold)
+
+    monkeypatch.setattr(sk_autoencoder._base, "validation_split", recorded_split)
+    X_train, X_test = parabola[:60], parabola[60:]
+    autoencoder = small_table_autoencoder().fit(X_train)
+    assert splits == [(autoencoder._seed, fold) for fold in range(10)]
+    assert autoencoder.n_judged_rows_ == 60
+    # The parabola's gain holds on every fold, and on new rows.
+    assert autoencoder.network_kept_
+    assert reconstruction_error(autoencoder, X_test) < 0.5 * pca_error(X_train, X_test, 1)
+
+
+def test_refits_that_lose_on_their_folds_send_a_small_table_back_to_pca(parabola, monkeypatch):
+    # The network wins on its own six held-out rows; networks trained as it
+    # was that lose on the other 54 outvote them.
+    def losing_refits(self, call):
+        yield np.full(54, -1e3), np.zeros(54)
+
+    monkeypatch.setattr(PCAFloorMixin, "_judged_on_other_folds", losing_refits)
+    X_train, X_test = parabola[:60], parabola[60:]
+    autoencoder = small_table_autoencoder().fit(X_train)
+    assert not autoencoder.network_kept_
+    assert autoencoder.n_judged_rows_ == 60
+    pca = PCA(n_components=1).fit(X_train)
+    assert_allclose(reconstruction(autoencoder, X_test), reconstruction(pca, X_test), atol=1e-9)
+
+
+def test_refits_run_without_the_users_callbacks(parabola):
+    # A refit only judges the decision: a callback that logs or saves sees the
+    # fit alone. Copies of the callback would share this class's list.
+    from skorch.callbacks import Callback
+
+    class LogTrainings(Callback):
+        log = []
+
+        def on_train_begin(self, net, **kwargs):
+            self.log.append(len(net.history))
+
+    autoencoder = small_table_autoencoder().set_params(callbacks=[LogTrainings()])
+    autoencoder.fit(parabola[:60])
+    assert autoencoder.n_judged_rows_ == 60
+    assert LogTrainings.log == [0]

@@ -279,3 +279,19 @@ def test_missing_linear_model_attributes_say_what_to_use_instead(data_sets, attr
     model = small(max_iter=1).fit(X_train, target_train)
     with pytest.raises(AttributeError, match=f"has no attribute '{attribute}'.*{hint}"):
         getattr(model, attribute)
+
+
+def test_few_pairs_judge_the_linear_floor_on_refits_that_see_their_targets():
+    # 60 pairs hold out 6: the refits on the other folds train on the same
+    # targets, and the network's gain over the rank-1 map holds on them.
+    rng = np.random.RandomState(0)
+    t = rng.uniform(-1, 1, size=80)
+    X = np.c_[t, 0.05 * rng.normal(size=80)]
+    Y = np.c_[t**2, np.sin(3 * t)]
+    model = PairedAutoencoderRegressor(
+        n_components=1, hidden_layer_sizes=(16,), max_iter=100, random_state=0, device="cpu"
+    ).fit(X[:60], Y[:60])
+    assert model.n_judged_rows_ == 60
+    assert model.network_kept_
+    linear = scikit_learn_reduced_rank(X[:60], Y[:60], X[60:], 1)
+    assert squared_error(Y[60:], model.predict(X[60:])) < squared_error(Y[60:], linear)
