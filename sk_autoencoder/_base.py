@@ -359,7 +359,10 @@ class BaseAutoencoder(
         self.n_iter_ += len(finished)
         if split is not None:
             self._finish_validated_training(guard, X_valid, call)
-        self._after_training(call)
+        # A refit that judges the floor on another fold is thrown away once
+        # scored: what the parts measure after training would go unused.
+        if not call.held_out_fold:
+            self._after_training(call)
 
     def _scaled_held_out_rows(self, X, positions):
         """The held-out rows at ``positions`` of ``X`` as the guard scores them, on the device."""

@@ -268,6 +268,23 @@ def test_refits_that_lose_on_their_folds_send_a_small_table_back_to_pca(parabola
     assert_allclose(reconstruction(autoencoder, X_test), reconstruction(pca, X_test), atol=1e-9)
 
 
+def test_refits_measure_nothing_after_training(parabola, monkeypatch):
+    # A refit is scored and thrown away: the anomaly statistics and the other
+    # parts' measurements after training are taken once, for the fit itself.
+    calls = []
+    after_training = AutoencoderTransformer._after_training
+
+    def recorded_after_training(self, call):
+        calls.append(call.held_out_fold)
+        after_training(self, call)
+
+    monkeypatch.setattr(AutoencoderTransformer, "_after_training", recorded_after_training)
+    autoencoder = small_table_autoencoder().fit(parabola[:60])
+    assert autoencoder.n_judged_rows_ == 60
+    assert calls == [0]
+    assert np.isfinite(autoencoder.score_samples(parabola[60:])).all()
+
+
 def test_refits_run_without_the_users_callbacks(parabola):
     # A refit only judges the decision: a callback that logs or saves sees the
     # fit alone. Copies of the callback would share this class's list.
