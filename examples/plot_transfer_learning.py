@@ -2,9 +2,9 @@
 Transfer learning: a pretrained encoder, frozen, on a few new digits
 =====================================================================
 
-An autoencoder can reuse layers trained on other data. Here a dense encoder
-and decoder (plain ``torch.nn.Module`` classes) are pretrained on MNIST's
-digits 0 to 4; the encoder is then kept frozen in a
+An autoencoder can reuse layers trained on other data. Here a convolutional
+encoder and decoder (plain ``torch.nn.Module`` classes) are pretrained on
+MNIST's digits 0 to 4; the encoder is then kept frozen in a
 :class:`~sk_autoencoder.CustomAutoencoderTransformer` fitted on only 500
 images of digits 5 to 9, and its decoder is fine-tuned. It is compared with
 the same network trained from scratch on the 500 images and with PCA fitted
@@ -18,9 +18,12 @@ The networks, the split and the three estimators come from
 # %%
 # The networks: any torch modules
 # -------------------------------
-# ``DigitEncoder`` maps a row of 784 pixels through two hidden layers to a
-# code; ``DigitDecoder`` mirrors it. Both take ``n_components``, which the
-# estimator passes to their constructors.
+# ``ConvDigitEncoder`` maps a 28 x 28 image through two stride-2 convolutions
+# to a code; ``ConvDigitDecoder`` mirrors it with transposed convolutions.
+# Both take ``n_components``, which the estimator passes to their
+# constructors; the estimator's ``input_shape=(1, 28, 28)`` gives the encoder
+# images instead of flat rows. Small local filters, strokes and their ends,
+# are what digits 0 to 4 can teach about digits 5 to 9.
 import inspect
 
 import matplotlib.pyplot as plt
@@ -31,7 +34,7 @@ from sklearn.decomposition import PCA
 from benchmarks.transfer import (
     PRETRAINING_EPOCHS,
     SMALL_EPOCHS,
-    DigitEncoder,
+    ConvDigitEncoder,
     digit_splits,
     held_out_error,
     pretraining_autoencoder,
@@ -43,7 +46,7 @@ from benchmarks.transfer import (
     QUICK as QUICK_SIZES,
 )
 
-print(inspect.getsource(DigitEncoder))
+print(inspect.getsource(ConvDigitEncoder))
 
 # %%
 # Pretrain on digits 0 to 4, reuse on 500 images of 5 to 9
@@ -61,15 +64,15 @@ sizes = (
 X_pretraining, X_small, X_test = digit_splits(**sizes)
 n_components = 8
 pretrained = pretraining_autoencoder(
-    n_components, seed=0, max_iter=epochs(PRETRAINING_EPOCHS)
+    n_components, seed=0, max_iter=epochs(PRETRAINING_EPOCHS), network="conv"
 )
 pretrained.fit(X_pretraining)
 transfer = transfer_autoencoder(pretrained, seed=0, max_iter=epochs(SMALL_EPOCHS)).fit(
     X_small
 )
-scratch = scratch_autoencoder(n_components, seed=0, max_iter=epochs(SMALL_EPOCHS)).fit(
-    X_small
-)
+scratch = scratch_autoencoder(
+    n_components, seed=0, max_iter=epochs(SMALL_EPOCHS), network="conv"
+).fit(X_small)
 pca = PCA(n_components).fit(X_small)
 print(transfer)
 
@@ -102,9 +105,11 @@ save_figure(fig, "transfer_learning_errors.png")
 # Reconstructions of held-out digits
 # ----------------------------------
 # Every layer's representation is there too: ``layer_outputs`` gives the
-# frozen encoder's hidden activations, here 128 per image.
-hidden = transfer.layer_outputs(X_test[:5], layers=["encoder.hidden"])["encoder.hidden"]
-print("hidden activations of the frozen encoder:", hidden.shape)
+# frozen encoder's feature maps, here 32 maps of 7 x 7 pixels per image.
+hidden = transfer.layer_outputs(X_test[:5], layers=["encoder.features.3"])[
+    "encoder.features.3"
+]
+print("feature maps of the frozen encoder:", hidden.shape)
 shown = np.arange(8)
 fig = plot_image_rows(
     [X_test[shown], *(X_hat[shown] for X_hat in reconstructions.values())],

@@ -87,7 +87,7 @@ def check_transfer_learning(namespace):
     # epoch in quick mode shows no more than that.
     errors = namespace["errors"]
     assert errors["frozen pretrained encoder"] <= 1.02 * errors["PCA"]
-    assert namespace["hidden"].shape == (5, 128)
+    assert namespace["hidden"].shape == (5, 32, 7, 7)
 
 
 # What an example promises that its quick mode can show, by example name.
