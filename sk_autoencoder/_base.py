@@ -48,6 +48,10 @@ AUTO_STEPS_PER_EPOCH = 20
 MIN_AUTO_BATCH_SIZE = 16
 
 
+# Rows a fit needs at the least (a ``partial_fit`` chunk may hold one).
+MIN_FIT_SAMPLES = 2
+
+
 def auto_batch_size(n_samples):
     """``batch_size="auto"``: 200 rows, fewer for small data, so an epoch has about 20 steps.
 
@@ -151,6 +155,13 @@ class BaseAutoencoder(
         """
         processes = training_processes()
         X = checked_on_every_process(processes, self._validate_training_data, X, reset=True)
+        n_samples = int(processes.sum(X.shape[0]))
+        if n_samples < MIN_FIT_SAMPLES:
+            # One row has no spread to scale by and no direction to learn:
+            # the probabilistic models would compute NaN from it.
+            raise ValueError(
+                f"fit needs at least {MIN_FIT_SAMPLES} rows, got n_samples={n_samples}."
+            )
         call = TrainingCall(X, streaming=False, processes=processes)
         self._initialize(call)
         self._train(call)
@@ -164,7 +175,9 @@ class BaseAutoencoder(
         this first ``X``; later calls keep the scaling. Useful for streaming
         data or data larger than memory. A network that starts as PCA follows
         an ``IncrementalPCA`` of the chunks seen so far, and after each call
-        it is used only if it beats that PCA on the chunk's held-out rows.
+        it is used only if it beats that PCA on the chunk's held-out rows. A
+        chunk of one row holds none out: it trains the network, and the last
+        decision stands (PCA before any).
 
         Parameters
         ----------

@@ -178,8 +178,9 @@ class DivergenceGuard(Callback):
             self.diverged_ = True
             net.history[-1].pop("train_loss", None)
             raise KeyboardInterrupt
-        loss = net.history[-1, self.monitor]
-        if not (self.keep_best and loss < self.best_loss_):
+        # No valid_loss in a round that held no row out (see StopWhenStalled).
+        loss = net.history[-1].get(self.monitor)
+        if loss is None or not (self.keep_best and loss < self.best_loss_):
             return
         self.best_loss_ = loss
         self.best_state_ = _copy_state(net.module_, into=self.best_state_)
@@ -317,7 +318,11 @@ class StopWhenStalled(Callback):
         self.misses_ = 0
 
     def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1, self.monitor]
+        loss = net.history[-1].get(self.monitor)
+        if loss is None:
+            # A round that held no row out (a stream's chunk of one row)
+            # records no valid_loss: there is nothing to compare.
+            return
         if loss < self.threshold_:
             self.threshold_ = loss - self.tol * abs(loss)
             self.misses_ = 0

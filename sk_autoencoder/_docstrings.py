@@ -161,7 +161,7 @@ network_kept_ : bool
 n_judged_rows_ : int
     The held-out rows the PCA floor's decision was judged on: over every
     fold where a small table was refitted; a stream's, those of its last
-    ``partial_fit`` step.""",
+    ``partial_fit`` step that held rows out (0 before any).""",
     "incremental_pca_": """\
 incremental_pca_ : dict
     After ``partial_fit`` with the PCA floor: the fitted attributes of the

@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import StrOptions
 
 from sk_autoencoder._distributed import SingleProcess
-from sk_autoencoder._held_out import n_folds, n_held_out
+from sk_autoencoder._held_out import can_hold_out, n_folds, n_held_out
 from sk_autoencoder._inference import score_scaled
 from sk_autoencoder._pca_start import set_affine_paths, start_as_pca
 from sk_autoencoder._pca_statistics import (
@@ -116,6 +116,12 @@ class PCAFloorMixin:
         vars(self).pop("incremental_pca_", None)
         if self._starts_as_pca():
             self._start_floor(call)
+            if call.streaming:
+                # A stream is its floor until a step's held-out rows show
+                # otherwise: a first chunk of one row holds none out.
+                self.net_.module_.use_network(False)
+                self.network_kept_ = False
+                self.n_judged_rows_ = 0
 
     def _start_floor(self, call):
         """Start the fresh network as its floor, from the first training ``call``: PCA, here."""
@@ -152,8 +158,9 @@ class PCAFloorMixin:
 
     def _before_training(self, call):
         super()._before_training(call)
-        if call.streaming and self._starts_as_pca():
+        if call.streaming and self._starts_as_pca() and can_hold_out(call.X.shape[0]):
             # Validate the network itself; the switch is decided after the step.
+            # A chunk of one row holds none out: the last decision stands.
             self.net_.module_.use_network(True)
 
     def _finish_validated_training(self, guard, X_valid, call):

@@ -8,9 +8,14 @@ def n_held_out(n_samples, validation_fraction):
     return min(max(int(round(validation_fraction * n_samples)), 1), n_samples - 1)
 
 
+def can_hold_out(n_samples):
+    """Whether ``n_samples`` rows are enough to hold one out and train on another."""
+    return n_samples >= 2
+
+
 def n_folds(n_samples, validation_fraction):
     """How many disjoint sets of held-out rows (folds) ``n_samples`` rows hold."""
-    if n_samples < 2:
+    if not can_hold_out(n_samples):
         return 0
     return n_samples // n_held_out(n_samples, validation_fraction)
 
@@ -23,7 +28,7 @@ def validation_split(n_samples, validation_fraction, seed, fold=0):
     the held-out size; ``fold`` says which is held out (0 unless the floor
     judges on more rows than one fold holds).
     """
-    if n_samples < 2:
+    if not can_hold_out(n_samples):
         return None
     n_valid = n_held_out(n_samples, validation_fraction)
     order = np.random.RandomState(seed).permutation(n_samples)

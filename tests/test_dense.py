@@ -457,6 +457,7 @@ def test_divergence_after_good_epochs_keeps_the_best_weights(digits, fast_dense)
         (np.array([[1.0, np.inf], [2.0, 3.0]]), "infinity"),
         (np.array([["a", "b"], ["c", "d"]]), "could not convert|dtype"),
         (np.empty((0, 4)), "0 sample"),
+        (np.ones((1, 4)), "fit needs at least 2 rows, got n_samples=1"),
         (np.ones(5), "Expected 2D array"),
         (np.ones((3, 4, 2)), "dim 3"),
     ],

@@ -140,6 +140,24 @@ def test_partial_fit_stream_is_no_worse_than_incremental_pca(digits, fast_dense)
     assert autoencoder.n_judged_rows_ == n_held_out(len(chunks[-1]), 0.1)
 
 
+def test_a_chunk_of_one_row_trains_and_leaves_the_decision_as_it_was(digits, fast_dense):
+    # A chunk of one row (the remainder of a stream cut into chunks) holds no
+    # row out: it trains one pass and the last judged step's decision stands;
+    # before any judged step, that is PCA.
+    X_train, _ = digits
+    autoencoder = fast_dense(hidden_layer_sizes=(32,))
+    autoencoder.partial_fit(X_train[:1])
+    assert not autoencoder.network_kept_
+    assert autoencoder.n_judged_rows_ == 0
+    autoencoder.partial_fit(X_train[1:300])
+    kept, judged = autoencoder.network_kept_, autoencoder.n_judged_rows_
+    assert judged == n_held_out(299, 0.1)
+    autoencoder.partial_fit(X_train[300:301])
+    assert (autoencoder.network_kept_, autoencoder.n_judged_rows_) == (kept, judged)
+    assert autoencoder.n_iter_ == 3
+    assert np.isfinite(autoencoder.transform(X_train[:20])).all()
+
+
 def test_random_init_keeps_the_unguarded_network(digits, fast_dense):
     autoencoder = fast_dense(init="random").fit(digits[0] / 16.0)
     assert autoencoder.loss_ == "bce"

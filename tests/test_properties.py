@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sk_autoencoder import AutoencoderTransformer
+from sk_autoencoder._base import MIN_FIT_SAMPLES
 
 pytestmark = [
     # scikit-learn's finiteness check sums X first; a sum of inf and -inf
@@ -60,7 +61,7 @@ def matrices(draw, n_features=None, exponent=None, dtypes=FLOAT_DTYPES + OTHER_D
     Float arrays have values of about ``10**exponent``, drawn if not given,
     from 1e-30 to 1e30; float16 ones at most 10**3, where they stay finite.
     """
-    n_samples = draw(st.integers(1, 12))
+    n_samples = draw(st.integers(MIN_FIT_SAMPLES, 12))
     if n_features is None:
         n_features = draw(st.integers(1, 6))
     dtype = draw(st.sampled_from(dtypes))

@@ -277,3 +277,14 @@ def test_early_stopping_threshold_holds_for_negative_losses():
     round_with(-101.0)
     with pytest.raises(KeyboardInterrupt):
         round_with(-99.0)
+
+
+def test_a_single_row_is_refused_by_fit_and_streamed_by_partial_fit(digits):
+    # One row has no spread: a fit would compute the likelihood's variance
+    # as NaN from it. A stream's first chunk may still hold one row.
+    digits, _ = digits
+    with pytest.raises(ValueError, match="fit needs at least 2 rows, got n_samples=1"):
+        VariationalAutoencoderTransformer(n_components=2, max_iter=1).fit(digits[:1])
+    vae = VariationalAutoencoderTransformer(n_components=2, random_state=0)
+    vae.partial_fit(digits[:1])
+    assert np.isfinite(vae.transform(digits[:5])).all()
