@@ -16,6 +16,9 @@ measures and reports.
   machine and with another process keeping one core busy;
 - transform: rows per second of the autoencoder's ``transform`` against
   ``PCA.transform``;
+- one row: milliseconds of ``transform`` and ``score_samples`` called on one
+  float64 row at a time, against PCA's, as a model scoring events one by
+  one pays them;
 - grid search: ``GridSearchCV`` over ``n_components`` with ``n_jobs=2``
   against ``n_jobs=1``;
 - memory: peak resident memory of ``transform`` over a memory-mapped array of
@@ -237,6 +240,39 @@ def bench_transform_throughput(X_fit, X, *, repeats, n_components=32):
     }
 
 
+def bench_one_row_calls(X_fit, X, *, repeats, n_components=32, calls=200):
+    """Milliseconds of ``transform`` and ``score_samples`` on one float64 row, against PCA's.
+
+    A model that scores events as they come sees one row per call: the fixed
+    cost of a call, not the rows per second, is what it pays.
+    """
+    X_fit = np.asarray(X_fit, dtype=np.float64)
+    rows = np.asarray(X[:calls], dtype=np.float64)
+    autoencoder = AutoencoderTransformer(
+        n_components, max_iter=1, device="cpu", random_state=0
+    ).fit(X_fit)
+    pca = PCA(n_components, random_state=0).fit(X_fit)
+
+    def milliseconds(method):
+        def one_row_at_a_time():
+            for index in range(len(rows)):
+                method(rows[index : index + 1])
+
+        return 1e3 * _median_seconds(one_row_at_a_time, repeats) / len(rows)
+
+    widths = (X_fit.shape[1], *autoencoder.hidden_layer_sizes, n_components)
+    result = {
+        "benchmark": "one float64 row per call vs PCA",
+        "network": "-".join(map(str, widths)),
+        "calls": len(rows),
+    }
+    for name in ("transform", "score_samples"):
+        result[f"{name}_ms"] = milliseconds(getattr(autoencoder, name))
+        result[f"pca_{name}_ms"] = milliseconds(getattr(pca, name))
+    result["ratio"] = result["score_samples_ms"] / result["pca_score_samples_ms"]
+    return result
+
+
 def _import_package():
     import sk_autoencoder  # noqa: F401
 
@@ -381,6 +417,9 @@ def _steps(args, repeats, memmap_rows):
         "transform": lambda: bench_transform_throughput(
             mnist().X_train, mnist().X_test, repeats=repeats
         ),
+        "one-row": lambda: bench_one_row_calls(
+            mnist().X_train, mnist().X_test, repeats=repeats, calls=20 if args.quick else 200
+        ),
         "grid-search": lambda: bench_grid_search_speedup(
             digits().data, digits().target, max_iter=3 if args.quick else 50
         ),
@@ -395,6 +434,7 @@ STEP_NAMES = (
     "fit-mnist-cuda",
     "busy-fit",
     "transform",
+    "one-row",
     "grid-search",
     "memmap-memory",
     "fit-memory",

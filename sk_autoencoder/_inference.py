@@ -1,6 +1,8 @@
 """Running a trained module over rows in batches, without autograd."""
 
 import copy
+import itertools
+import weakref
 
 import numpy as np
 import torch
@@ -26,16 +28,66 @@ def inference_batch_rows(X, n_outputs):
     return min(chunk_rows(X, values_per_row=values_per_row), MAX_INFERENCE_ROWS)
 
 
+# The float64 copy of each module that float64 rows were last mapped through,
+# with the state it was copied from. Keyed weakly: a module that is gone
+# takes its copy with it, and estimators pickle without it.
+_FLOAT64_COPIES = weakref.WeakKeyDictionary()
+
+
+def _state(module):
+    return list(itertools.chain(module.parameters(), module.buffers()))
+
+
+def _snapshot(module):
+    """Each parameter and buffer of ``module``, weakly, with a copy of its values.
+
+    Values, not torch's version counters: a fused optimizer step changes
+    parameters without counting a version.
+    """
+    return [(weakref.ref(tensor), tensor.detach().clone()) for tensor in _state(module)]
+
+
+def _equal(values, tensor):
+    if tensor.device.type == "cpu" and tensor.dtype != torch.bfloat16:
+        # numpy compares a CPU buffer several times faster than torch.equal.
+        return np.array_equal(values.numpy(), tensor.detach().numpy())
+    return torch.equal(values, tensor)
+
+
+def _unchanged(snapshot, module):
+    """Whether ``module`` holds the very tensors of ``snapshot``, with the same values."""
+    tensors = _state(module)
+    return len(tensors) == len(snapshot) and all(
+        reference() is tensor
+        and values.shape == tensor.shape
+        and values.dtype == tensor.dtype
+        and values.device == tensor.device
+        and _equal(values, tensor)
+        for tensor, (reference, values) in zip(tensors, snapshot, strict=True)
+    )
+
+
 def inference_module(module, dtype):
     """``module`` in eval mode, computing in ``dtype``.
 
     The network trains in float32. For float64 input it is evaluated in
     float64 on a copy, so results do not depend on how rows are batched and
-    float64 users get float64 arithmetic, as PCA gives them.
+    float64 users get float64 arithmetic, as PCA gives them. The copy is kept
+    while the module holds the same parameters and buffers with the same
+    values, so that a call on a few rows does not pay for copying the
+    network (comparing values costs a fraction of that). Callers must not
+    change the module they get.
     """
-    if dtype == np.float64:
-        module = copy.deepcopy(module).double()
-    return module.eval()
+    if dtype != np.float64:
+        return module.eval()
+    with torch.no_grad():
+        cached = _FLOAT64_COPIES.get(module)
+        if cached is not None and _unchanged(cached[0], module):
+            return cached[1].eval()
+        snapshot = _snapshot(module)
+        float64_copy = copy.deepcopy(module).double()
+    _FLOAT64_COPIES[module] = (snapshot, float64_copy)
+    return float64_copy.eval()
 
 
 def map_rows(module, method_name, X, *, n_outputs, device):

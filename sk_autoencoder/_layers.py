@@ -16,7 +16,6 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 from sk_autoencoder._batching import chunk_rows, rows_to_tensor
-from sk_autoencoder._inference import inference_module
 from sk_autoencoder._pca_start import AffinePlusNetwork
 from sk_autoencoder._threads import threads_for_free_cores
 
@@ -152,13 +151,11 @@ class LayerOutputsMixin:
 
     def _layer_pass(self, X, names, probe):
         """The outputs of the layers ``names`` (None: all) over ``X``, batch by batch."""
-        # A copy (float64 input gets a float64 one anyway), so that no other
-        # call on the module meets the hooks.
-        module = self.net_.module_
+        # A copy of its own, so that no other call on the module (or on its
+        # shared float64 copy) meets the hooks.
+        module = copy.deepcopy(self.net_.module_).eval()
         if X.dtype == np.float64:
-            module = inference_module(module, X.dtype)
-        else:
-            module = copy.deepcopy(module).eval()
+            module = module.double()
         names = list(named_layers(module)) if names is None else names
         torch_dtype = _torch_dtype(X.dtype)
         recorder = _Recorder(module, names)

@@ -18,6 +18,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sk_autoencoder._batching import RowDataset
+from sk_autoencoder._inference import inference_module
 from sk_autoencoder._losses import contraction_penalty
 from sk_autoencoder._scaling import Scaling
 from tests._helpers import UNTRAINED, reconstruction, reconstruction_error, squared_error
@@ -74,6 +75,29 @@ def test_float32_and_float64_transforms_agree(fitted, digits):
     assert_allclose(
         fitted.transform(X.astype(np.float32)), fitted.transform(X), rtol=1e-4, atol=1e-4
     )
+
+
+def test_float64_calls_reuse_one_copy_of_the_network_until_its_weights_change(digits, fast_dense):
+    # Float64 rows go through a float64 copy of the network, kept between
+    # calls; every change of the weights must reach it, including a fused
+    # optimizer step and a write through .data, which torch counts as no
+    # new version of the tensor.
+    X = digits[0]
+    autoencoder = fast_dense().fit(X)
+    module = autoencoder.net_.module_
+    assert inference_module(module, np.float64) is inference_module(module, np.float64)
+    before = autoencoder.transform(X)
+    for parameter in module.parameters():
+        parameter.grad = torch.ones_like(parameter)
+    torch.optim.Adam(module.parameters(), lr=0.1, fused=True).step()
+    stepped = autoencoder.transform(X)
+    assert not np.allclose(stepped, before, atol=1e-3)
+    assert_allclose(stepped, autoencoder.transform(X.astype(np.float32)), rtol=1e-4, atol=1e-4)
+    for parameter in module.parameters():
+        parameter.data.mul_(0.5)
+    halved = autoencoder.transform(X)
+    assert not np.allclose(halved, stepped, atol=1e-3)
+    assert_allclose(halved, autoencoder.transform(X.astype(np.float32)), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.slow

@@ -36,3 +36,11 @@ def test_fit_overhead_row_times_both_on_the_same_device(digits):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is there to measure")
 def test_the_cuda_row_says_there_is_no_device_without_one(digits):
     assert perf.bench_fit_on_cuda(digits[0], quick=True)["device"] == "no CUDA device"
+
+
+def test_one_row_row_times_each_call_of_the_autoencoder_and_of_pca(digits):
+    row = perf.bench_one_row_calls(digits[0], digits[0], repeats=1, n_components=4, calls=3)
+    assert row["network"] == "64-256-128-4" and row["calls"] == 3
+    for name in ("transform_ms", "pca_transform_ms", "score_samples_ms", "pca_score_samples_ms"):
+        assert np.isfinite(row[name]) and row[name] > 0, name
+    assert row["ratio"] == pytest.approx(row["score_samples_ms"] / row["pca_score_samples_ms"])
