@@ -205,7 +205,7 @@ def measure(n_components, seed, splits, epochs, X_in_domain, network="dense"):
     in_domain = reuse(X_in_domain, X_small, network=network)
     scratch = scratch_autoencoder(n_components, seed, epochs["small_epochs"], network=network)
     scratch.fit(X_small)
-    pca = PCA(n_components).fit(X_small)
+    pca = PCA(n_components, random_state=seed).fit(X_small)
     estimators = {"transfer": transfer, "scratch": scratch, "pca": pca, "in_domain": in_domain}
     errors = {
         name: held_out_error(X_test, reconstruction(estimator, X_test))
