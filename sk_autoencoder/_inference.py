@@ -80,12 +80,11 @@ def inference_module(module, dtype):
     """
     if dtype != np.float64:
         return module.eval()
-    with torch.no_grad():
-        cached = _FLOAT64_COPIES.get(module)
-        if cached is not None and _unchanged(cached[0], module):
-            return cached[1].eval()
-        snapshot = _snapshot(module)
-        float64_copy = copy.deepcopy(module).double()
+    cached = _FLOAT64_COPIES.get(module)
+    if cached is not None and _unchanged(cached[0], module):
+        return cached[1].eval()
+    snapshot = _snapshot(module)
+    float64_copy = copy.deepcopy(module).double()
     _FLOAT64_COPIES[module] = (snapshot, float64_copy)
     return float64_copy.eval()
 
