@@ -22,6 +22,17 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+if dist.is_available():
+    # torch.distributed.nn binds the default group as the default argument of
+    # its functions when it is first imported, and DistributedDataParallel
+    # imports it (through torch._dynamo) when the first wrapper is made.
+    # Imported after init_process_group, those defaults hold the group for
+    # ever: destroy_process_group cannot free it, its gloo threads outlive
+    # the interpreter's shutdown, and one that frees a tensor then aborts the
+    # process at exit. Imported with this package, before any group exists,
+    # the defaults hold None.
+    import torch.distributed.nn  # noqa: F401
+
 
 class SingleProcess:
     """The trivial group of one process: every collective returns its input."""

@@ -6,6 +6,7 @@ statistics are those of all the rows, and that the model is as good as one fit
 in a single process on all of them.
 """
 
+import json
 import os
 import pickle
 import subprocess
@@ -70,6 +71,11 @@ def fit_in_two_processes(estimators, shards, directory, method="fit"):
     job = directory / "job.pkl"
     job.write_bytes(pickle.dumps((estimators, shards, method)))
     torchrun(WORKER, job, directory)
+    return read_fits(directory)
+
+
+def read_fits(directory):
+    """(rank 0's fits, rank 1's fits), as the worker processes left them in ``directory``."""
     return [
         pickle.loads((directory / f"rank{rank}.pkl").read_bytes()) for rank in range(WORLD_SIZE)
     ]
@@ -101,14 +107,32 @@ ESTIMATORS = {
 
 
 @pytest.fixture(scope="module")
-def two_process_fits(training_digits, tmp_path_factory):
-    """name -> (rank 0's fit, rank 1's fit) of :data:`ESTIMATORS` on the training digits."""
+def two_process_directory(training_digits, tmp_path_factory):
+    """Where two processes left their fits of :data:`ESTIMATORS` on the training digits."""
     X = training_digits[0] / 16.0
     shards = [X[rank::WORLD_SIZE] for rank in range(WORLD_SIZE)]
-    rank0, rank1 = fit_in_two_processes(
-        list(ESTIMATORS.values()), shards, tmp_path_factory.mktemp("ddp")
-    )
+    directory = tmp_path_factory.mktemp("ddp")
+    fit_in_two_processes(list(ESTIMATORS.values()), shards, directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def two_process_fits(two_process_directory):
+    """name -> (rank 0's fit, rank 1's fit) of :data:`ESTIMATORS` on the training digits."""
+    rank0, rank1 = read_fits(two_process_directory)
     return dict(zip(ESTIMATORS, zip(rank0, rank1, strict=True), strict=True))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="lists threads in Linux's /proc")
+def test_destroying_the_group_after_fits_ends_its_threads(two_process_directory):
+    # gloo threads that outlive destroy_process_group run on into the
+    # interpreter's shutdown, where one that frees a tensor aborts the process.
+    for rank in range(WORLD_SIZE):
+        path = two_process_directory / f"rank{rank}.threads.json"
+        threads = json.loads(path.read_text())
+        # Else gloo names its threads otherwise, and the next line checks nothing.
+        assert threads["while_the_group_ran"], threads
+        assert threads["after_destroy_process_group"] == [], threads
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
