@@ -2,8 +2,9 @@
 
 Each process fits the same estimator on its shard of the rows. The tests check
 what the processes must agree on (identical weights and decisions), that the
-statistics are those of all the rows, and that the model is as good as one fit
-in a single process on all of them.
+statistics are those of all the rows, that the model is as good as one fit
+in a single process on all of them, and that destroying the group ends its
+threads.
 """
 
 import json
