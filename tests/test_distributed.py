@@ -65,14 +65,19 @@ def _launch(command):
 
 
 def fit_in_two_processes(estimators, shards, directory, method="fit"):
-    """Each of two gloo processes' fits of ``estimators``, process ``rank`` on ``shards[rank]``.
+    """Each of two gloo processes' fits of ``estimators``, process ``rank`` on ``shards[rank]``."""
+    launch_two_processes(estimators, shards, directory, method)
+    return read_fits(directory)
+
+
+def launch_two_processes(estimators, shards, directory, method="fit"):
+    """Run :mod:`ddp_worker` on ``estimators``, leaving its files in ``directory``.
 
     The processes are started by torchrun, as a user's training script is.
     """
     job = directory / "job.pkl"
     job.write_bytes(pickle.dumps((estimators, shards, method)))
     torchrun(WORKER, job, directory)
-    return read_fits(directory)
 
 
 def read_fits(directory):
@@ -113,7 +118,7 @@ def two_process_directory(training_digits, tmp_path_factory):
     X = training_digits[0] / 16.0
     shards = [X[rank::WORLD_SIZE] for rank in range(WORLD_SIZE)]
     directory = tmp_path_factory.mktemp("ddp")
-    fit_in_two_processes(list(ESTIMATORS.values()), shards, directory)
+    launch_two_processes(list(ESTIMATORS.values()), shards, directory)
     return directory
 
 
