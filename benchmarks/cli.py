@@ -73,12 +73,29 @@ def command_line(argv) -> str:
     return shlex.join(["python", "-m", "benchmarks", *argv])
 
 
+def cpu_model() -> str | None:
+    """The processor's model name, such as "AMD EPYC", or None where the system does not say.
+
+    Recorded beside the figures because they depend on it: float32 training
+    sums in another order on another CPU's kernels, and the seconds scale with it.
+    """
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
     """How, where and for how long a run ran: the settings both suites record.
 
     ``command`` is the command line; ``duration_seconds`` the run's wall-clock
     time; ``threads`` the ``--threads`` setting (torch and BLAS alike);
-    ``cpu_count`` the machine's CPU cores; ``versions`` those of the libraries, with
+    ``cpu_count`` the machine's CPU cores and ``cpu`` their model
+    (:func:`cpu_model`); ``versions`` those of the libraries, with
     ``extra_packages``.
     """
     return {
@@ -88,6 +105,7 @@ def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
         "threads": args.threads,
         "duration_seconds": duration_seconds,
         "cpu_count": os.cpu_count(),
+        "cpu": cpu_model(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": library_versions(*extra_packages),

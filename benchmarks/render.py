@@ -155,6 +155,8 @@ def duration_text(settings) -> str:
         text += f" (about {seconds / 60:.0f} minutes)"
     cores = settings.get("cpu_count")
     text += " measured" + (f" on {count_text(cores, 'CPU core')}" if cores else "")
+    if settings.get("cpu"):
+        text += f" ({settings['cpu']})"
     threads = settings.get("threads")
     if threads is None:
         text += ", the libraries' default threads"

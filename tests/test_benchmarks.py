@@ -45,6 +45,7 @@ def test_benchmarks_main_writes_results_and_plots(tmp_path, capsys):
     assert settings["command"] == "python -m benchmarks " + " ".join(argv)
     assert settings["suite"] == "images" and settings["quick"] is False
     assert settings["threads"] == 1 and settings["cpu_count"] >= 1
+    assert isinstance(settings["cpu"], str) and settings["cpu"]  # figures depend on it
     assert settings["duration_seconds"] > 0
     (record,) = content["results"]
     assert set(record) == set(FIELDS)
@@ -470,7 +471,8 @@ def _markdown_rows(lines):
 def _settings(argv, duration_seconds, **settings):
     args = argparse.Namespace(quick="--quick" in argv, seed=0, threads=1)
     recorded = run_settings(argv, args, duration_seconds)
-    return {**recorded, "cpu_count": 2, "date": "2025-01-31T10:00:00+0000", **settings}
+    machine = {"cpu_count": 2, "cpu": "AMD EPYC", "date": "2025-01-31T10:00:00+0000"}
+    return {**recorded, **machine, **settings}
 
 
 def _images_record(dataset, method, n_components, error, note=None):
@@ -567,7 +569,7 @@ def test_render_durations_come_from_the_results_files(tmp_path):
 
     assert (
         "- Default run, `python -m benchmarks`: 1,175 s (about 20 minutes) measured on 2 CPU "
-        "cores, one thread for torch and BLAS, on 2025-01-31"
+        "cores (AMD EPYC), one thread for torch and BLAS, on 2025-01-31"
     ) in lines
     assert f"- Quick run, `python -m benchmarks --quick`: not measured yet (`{tmp_path}" in (
         "\n".join(lines)
