@@ -55,7 +55,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks import metrics
-from benchmarks.cli import add_threads_argument, library_versions
+from benchmarks.cli import add_threads_argument, library_versions, machine_settings
 from benchmarks.datasets import DatasetError, load_mnist10k
 from benchmarks.report import Terminal, format_three_decimals, table_lines, write_json
 
@@ -465,7 +465,7 @@ def _settings(argv, args, duration_seconds):
         "cases": args.cases,
         "threads": args.threads,
         "duration_seconds": duration_seconds,
-        "cpu_count": os.cpu_count(),
+        **machine_settings(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": library_versions("pyod"),

@@ -89,6 +89,11 @@ def cpu_model() -> str | None:
     return platform.processor() or None
 
 
+def machine_settings() -> dict:
+    """The machine every benchmark records beside its figures: its cores and their model."""
+    return {"cpu_count": os.cpu_count(), "cpu": cpu_model()}
+
+
 def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
     """How, where and for how long a run ran: the settings both suites record.
 
@@ -104,8 +109,7 @@ def run_settings(argv, args, duration_seconds, *extra_packages) -> dict:
         "seed": args.seed,
         "threads": args.threads,
         "duration_seconds": duration_seconds,
-        "cpu_count": os.cpu_count(),
-        "cpu": cpu_model(),
+        **machine_settings(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "versions": library_versions(*extra_packages),

@@ -23,7 +23,6 @@ Every case runs for each ``--seeds`` value (the estimator's
 """
 
 import argparse
-import os
 import shlex
 import sys
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 import sklearn
 import torch
 
+from benchmarks.cli import machine_settings
 from benchmarks.datasets import load_mnist10k
 from benchmarks.metrics import limited_threads, squared_error_per_sample, warm_up_torch
 from benchmarks.paired_data import ReducedRankBaseline, colour_patches, stamped
@@ -138,7 +138,7 @@ def main(argv=None):
         "seeds": args.seeds,
         "threads": 1,
         "duration_seconds": time.perf_counter() - start,
-        "cpu_count": os.cpu_count(),
+        **machine_settings(),
         "versions": {"torch": torch.__version__, "scikit-learn": sklearn.__version__},
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -52,6 +52,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from tqdm.auto import tqdm
 
+from benchmarks.cli import machine_settings
 from benchmarks.datasets import load_mnist10k
 from benchmarks.report import markdown_grid, measurements_text
 from sk_autoencoder import AutoencoderTransformer
@@ -475,7 +476,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     settings = {
         "torch_threads": args.threads,
-        "cpu_count": os.cpu_count(),
+        **machine_settings(),
         "torch": torch.__version__,
         "quick": args.quick,
         "only": selected if args.only else None,

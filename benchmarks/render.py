@@ -145,6 +145,13 @@ def display_path(path) -> str:
 # ---------------------------------------------------------------------------
 
 
+def measured_on_text(settings) -> str:
+    """Where a benchmark measured: "measured on 2 CPU cores (AMD EPYC)", as its file records."""
+    cores = settings.get("cpu_count")
+    text = "measured" + (f" on {count_text(cores, 'CPU core')}" if cores else "")
+    return text + (f" ({settings['cpu']})" if settings.get("cpu") else "")
+
+
 def duration_text(settings) -> str:
     """How long the run took, and where: "207 s measured on 2 CPU cores, one thread ..."."""
     seconds = settings.get("duration_seconds")
@@ -153,10 +160,7 @@ def duration_text(settings) -> str:
     text = f"{seconds:,.0f} s"
     if seconds >= 120:
         text += f" (about {seconds / 60:.0f} minutes)"
-    cores = settings.get("cpu_count")
-    text += " measured" + (f" on {count_text(cores, 'CPU core')}" if cores else "")
-    if settings.get("cpu"):
-        text += f" ({settings['cpu']})"
+    text += " " + measured_on_text(settings)
     threads = settings.get("threads")
     if threads is None:
         text += ", the libraries' default threads"
@@ -544,6 +548,7 @@ def training_cost_lines(results_dir, fmt) -> list[str]:
         "",
     ]
     lines += table_lines(rows, TRAINING_COST_COLUMNS, ("data",), fmt)
+    lines += _machine_lines(default, fmt)
     note = ((reference or {}).get("settings") or {}).get("note")
     return lines + ([f"The 100-epoch fits: {note}", ""] if note else [])
 
@@ -560,7 +565,17 @@ def measurement_lines(name, results_dir, fmt) -> list[str]:
         for result in content["results"]
     ]
     columns = {"benchmark": ("benchmark", str), "measurements": ("measurements", str)}
-    return table_lines(rows, columns, ("benchmark", "measurements"), fmt)
+    lines = table_lines(rows, columns, ("benchmark", "measurements"), fmt)
+    return lines + _machine_lines(content, fmt)
+
+
+def _machine_lines(content, fmt) -> list[str]:
+    """A line naming the CPU a results file was measured on; none for files that do not say."""
+    settings = content.get("settings") or {}
+    if not settings.get("cpu"):
+        return []
+    measured = measured_on_text(settings)
+    return [fmt.text(f"{measured[0].upper()}{measured[1:]}."), ""]
 
 
 # ---------------------------------------------------------------------------

@@ -32,7 +32,6 @@ another user's job would.
 import argparse
 import json
 import multiprocessing
-import os
 import shlex
 import sys
 import time
@@ -51,6 +50,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
+from benchmarks.cli import machine_settings
 from benchmarks.datasets import load_mnist10k
 from benchmarks.metrics import limited_threads, warm_up_torch
 from benchmarks.report import markdown_grid, measurements_text, quick_heading
@@ -324,7 +324,7 @@ def main(argv=None):
         "busy_core": args.busy_core,
         "only": selected if args.only else None,
         "duration_seconds": time.perf_counter() - start,
-        "cpu_count": os.cpu_count(),
+        **machine_settings(),
         "versions": {"torch": torch.__version__, "scikit-learn": sklearn.__version__},
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -22,7 +22,6 @@ fails on time.
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
+from benchmarks.cli import machine_settings
 from benchmarks.datasets import load_flights, load_mnist10k, make_latent_table
 from benchmarks.metrics import squared_error_per_sample
 from benchmarks.report import markdown_grid
@@ -140,7 +140,7 @@ def main(argv=None):
         settings = {
             "argv": sys.argv[1:] if argv is None else list(argv),
             "torch_threads": args.threads,
-            "cpu_count": os.cpu_count(),
+            **machine_settings(),
             "torch": torch.__version__,
             "numpy": np.__version__,
         }

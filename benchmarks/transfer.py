@@ -33,6 +33,7 @@ import torch
 from sklearn.decomposition import PCA
 from torch import nn
 
+from benchmarks.cli import machine_settings
 from benchmarks.datasets import load_mnist10k
 from benchmarks.metrics import limited_threads
 from benchmarks.report import measurements_text
@@ -254,6 +255,7 @@ def main(argv=None):
     settings = {
         "quick": args.quick,
         "threads": args.threads,
+        **machine_settings(),
         "n_pretraining": len(splits[0]),
         "n_in_domain_pretraining": len(X_in_domain),
         "n_small": len(splits[1]),

@@ -10,6 +10,7 @@ from docutils.core import publish_doctree
 from docutils.utils import Reporter
 
 from benchmarks import anomaly, render
+from benchmarks.cli import cpu_model
 from benchmarks.report import Markdown
 
 EXTENSIONS_DIR = Path(__file__).resolve().parent.parent / "docs" / "_ext"
@@ -68,6 +69,7 @@ def test_suite_writes_every_seeds_auc_and_renders_it(odds_dir, tmp_path):
     # Anomalies far from every normal row: every method ranks them well.
     assert min(record["roc_auc"] for record in records) > 0.9
     assert content["settings"]["seeds"] == [0, 1]
+    assert content["settings"]["cpu"] == cpu_model()  # figures depend on the CPU
     lines = anomaly.results_lines(content, Markdown())
     row = next(line for line in lines if line.startswith("| tiny"))
     pca = np.mean([r["roc_auc"] for r in records if r["method"] == "PCA reconstruction"])

@@ -765,7 +765,7 @@ def test_render_training_cost_sets_each_default_fit_beside_its_100_epochs(tmp_pa
     default = [result(100.0, 1.1), result(20.0, 3.0, data="mnist10k", n_components=8)]
     reference = [result(300.0, 1.0)]
     for name, results in [("training_cost", default), ("training_cost_reference", reference)]:
-        settings = {"torch_threads": 1}
+        settings = {"torch_threads": 1, "cpu_count": 2, "cpu": "AMD EPYC"}
         (tmp_path / f"{name}.json").write_text(
             json.dumps({"settings": settings, "results": results})
         )
@@ -775,3 +775,21 @@ def test_render_training_cost_sets_each_default_fit_beside_its_100_epochs(tmp_pa
     # data, code, seed, fit s, passes, vs PCA, 100 epochs: fit s and vs PCA, error vs 100 epochs
     assert rows[0] == ["flights", "4", "0", "100", "20", "0.110", "300", "0.100", "1.100"]
     assert rows[1][:6] == ["mnist10k", "8", "0", "20", "20", "0.300"]
+    # The seconds depend on the machine: the section names the one they were measured on.
+    lines = render.section_lines("training_cost", tmp_path)
+    assert "Measured on 2 CPU cores (AMD EPYC)." in lines
+
+
+@pytest.mark.parametrize("cpu", ["AMD EPYC", None])
+def test_render_measurements_name_the_cpu_their_file_records(tmp_path, cpu):
+    settings = {"cpu_count": 2, **({"cpu": cpu} if cpu else {})}
+    results = [{"benchmark": "fit vs hand-written torch loop", "ratio": 1.25}]
+    path = tmp_path / "perf.json"
+    path.write_text(json.dumps({"settings": settings, "results": results}))
+
+    lines = render.section_lines("perf", tmp_path)
+
+    assert _markdown_rows(lines) == [["fit vs hand-written torch loop", "ratio=1.25"]]
+    machine = [line for line in lines if line.startswith("Measured on")]
+    # Files written before the CPU was recorded say nothing of it.
+    assert machine == (["Measured on 2 CPU cores (AMD EPYC)."] if cpu else [])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from benchmarks import paired
+from benchmarks.cli import cpu_model
 from benchmarks.paired_data import colour_patches, stamp, stamped
 from benchmarks.render import RESULTS_DIR
 
@@ -36,6 +37,7 @@ def test_quick_run_writes_every_measurement(tmp_path):
     content = json.loads((tmp_path / "paired_quick.json").read_text())
     assert content["results"] == [result]
     assert content["settings"]["command"].endswith(" ".join(argv))
+    assert content["settings"]["cpu"] == cpu_model()  # figures depend on the CPU
     assert result["ratio_to_linear"] == pytest.approx(result["error"] / result["linear_error"])
     # The floor on its held-out pairs.
     assert result["validation_error"] <= result["linear_validation_error"]

@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from benchmarks import search as search_benchmark
+from benchmarks.cli import cpu_model
 from sk_autoencoder import (
     AutoencoderTransformer,
     CodeSizeSearchCV,
@@ -324,6 +325,7 @@ def test_search_benchmark_quick_run_writes_its_results(tmp_path, monkeypatch, ca
     written = json.loads((tmp_path / "search_quick.json").read_text())
     assert written["results"] == json.loads(json.dumps([result]))
     assert written["settings"]["quick"] and written["settings"]["threads"] == 1
+    assert written["settings"]["cpu"] == cpu_model()  # figures depend on the CPU
     assert result["search_best_n_components"] in (4, 8)
     assert 0 < result["search_best_accuracy"] <= 1
     assert "| digits: 2 code sizes, 3 folds" in capsys.readouterr().out

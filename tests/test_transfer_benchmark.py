@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from benchmarks import transfer
+from benchmarks.cli import cpu_model
 from benchmarks.datasets import load_mnist10k
 from benchmarks.render import RESULTS_DIR
 
@@ -31,6 +32,7 @@ def test_quick_run_writes_every_method_for_every_network(tmp_path):
     assert transfer.main(argv) == 0
     content = json.loads((tmp_path / "transfer_quick.json").read_text())
     assert content["settings"]["quick"]
+    assert content["settings"]["cpu"] == cpu_model()  # figures depend on the CPU
     assert content["settings"]["n_in_domain_pretraining"] == transfer.QUICK["n_pretraining"]
     results = content["results"]
     assert [result["network"] for result in results] == list(transfer.NETWORKS)
