@@ -10,21 +10,22 @@ when it starts, and never on more than torch would use anyway
 """
 
 import os
+import statistics
 import threading
 import time
 from contextlib import contextmanager
 
 import torch
 
-# How long the cores' idle time is sampled, and how long one reading is
-# reused by transforms (a grid search scores hundreds of them in a row); a
-# training call always takes a fresh one: a process that started a second
-# after the last reading would otherwise share a core with two threads for
-# the whole call (measured: 158 s instead of 18 for a default MNIST fit).
+# How long the runnable threads are sampled, in how many readings, and how
+# long one measurement is reused by transforms (a grid search scores hundreds
+# of them in a row); a training call always takes a fresh one: a process that
+# started a second after the last measurement would otherwise share a core
+# with two threads for the whole call (measured: 158 s instead of 18 for a
+# default MNIST fit).
 SAMPLE_SECONDS = 0.02
+N_SAMPLES = 5
 READING_LIFETIME_SECONDS = 5.0
-# A core counts as free when it was idle at least this share of the sample.
-FREE_CORE_IDLE_SHARE = 0.5
 
 _reading = {"time": -float("inf"), "free": None}
 _lock = threading.Lock()
@@ -37,46 +38,63 @@ def _usable_cores():
         return os.cpu_count() or 1
 
 
-def _idle_times():
-    """Per-core (idle, total) jiffies from /proc/stat, or None where there is none."""
+def _runnable_threads():
+    """``(machine, own)``: runnable threads on the machine and in this process; None if unknown.
+
+    Both are counts of the moment, from ``/proc``. A thread of this process
+    that spins while it waits for work (OpenMP's and BLAS's do, for a while
+    after each operation) is runnable too, and counted in both.
+    """
     try:
         with open("/proc/stat") as stat:
-            lines = [line.split() for line in stat if line.startswith("cpu")]
-    except OSError:
+            running = [line for line in stat if line.startswith("procs_running")]
+        machine = int(running[0].split()[1])
+        tasks = os.listdir("/proc/self/task")
+    except (OSError, ValueError, IndexError):
         return None
-    times = {}
-    for fields in lines:
-        if fields[0] == "cpu":
+    own = 0
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/stat") as stat:
+                fields = stat.read()
+        except OSError:  # the thread has ended
             continue
-        values = [int(value) for value in fields[1:]]
-        # idle and iowait
-        times[fields[0]] = (values[3] + values[4], sum(values[:8]))
-    return times
+        # The state follows the thread's name, which is in parentheses and may hold any character.
+        own += fields[fields.rindex(")") + 2 :].startswith("R")
+    return machine, own
 
 
 def _measure_free_cores():
-    before = _idle_times()
-    if before is None:
-        # Without per-core counters, the load average says how many cores are taken.
+    """The usable cores less the threads of other processes that are runnable now.
+
+    Other processes' threads are counted, not the cores' idle time: this
+    process's own threads spinning after their last operation keep the cores
+    busy too, and a count of idle time cannot tell them from another
+    process's (measured on an AMD EPYC with one core kept busy: a fit read
+    two free cores in two of three calls and ran 4.2 times as long as on an
+    idle machine). The median of a few readings over ``SAMPLE_SECONDS``
+    passes over a thread that runs for an instant. The count is the whole
+    machine's: a process held to some of its cores (an affinity mask) counts
+    other processes' threads on the rest as well, and errs towards fewer
+    threads, never towards a shared core.
+    """
+    others = []
+    for _ in range(N_SAMPLES):
+        counts = _runnable_threads()
+        if counts is None:
+            break
+        machine, own = counts
+        # The two counts are a moment apart: a thread may change state between them.
+        others.append(max(0, machine - own))
+        time.sleep(SAMPLE_SECONDS / N_SAMPLES)
+    if not others:
+        # Without /proc, the load average says how many cores are taken.
         try:
             load = os.getloadavg()[0]
         except (AttributeError, OSError):
             return 1
         return max(1, _usable_cores() - round(load))
-    own_before, start = time.process_time(), time.monotonic()
-    time.sleep(SAMPLE_SECONDS)
-    after = _idle_times()
-    own_cores = (time.process_time() - own_before) / max(time.monotonic() - start, 1e-9)
-    free = 0
-    for core, (idle, total) in after.items():
-        idle_before, total_before = before.get(core, (idle, total))
-        elapsed = total - total_before
-        if elapsed <= 0 or (idle - idle_before) / elapsed >= FREE_CORE_IDLE_SHARE:
-            free += 1
-    # The cores this process keeps busy itself (OpenMP threads that spin a
-    # while after their last operation, a data loader) are its to use.
-    free += int(own_cores + 1.0 - FREE_CORE_IDLE_SHARE)
-    return max(1, min(free, _usable_cores()))
+    return max(1, _usable_cores() - statistics.median_low(others))
 
 
 def free_cores(fresh=False):

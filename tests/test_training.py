@@ -1,6 +1,11 @@
 """How long and on what a fit trains: the budget, its rounds, the floor's judges, threads."""
 
 import math
+import os
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -202,6 +207,39 @@ def test_free_cores_is_between_one_and_the_usable_cores():
     import os
 
     assert 1 <= free_cores() <= len(os.sched_getaffinity(0))
+
+
+@pytest.mark.skipif(
+    not os.path.isdir("/proc/self/task") or len(os.sched_getaffinity(0)) < 2,
+    reason="counts runnable threads in /proc, on a machine with two cores or more",
+)
+def test_a_core_another_process_keeps_busy_is_not_free_while_our_threads_spin():
+    # This process's threads keep every core busy, as OpenMP's do spinning
+    # after an operation, and another process keeps one busy too: that one
+    # is not free, although no core is idle and most of their time is ours.
+    usable = len(os.sched_getaffinity(0))
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(4 * usable)
+    done = threading.Event()
+
+    def multiply():
+        matrix = torch.randn(400, 400)
+        while not done.is_set():
+            matrix @ matrix
+
+    worker = threading.Thread(target=multiply)
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        worker.start()
+        time.sleep(0.5)  # the busy process shows up, the torch threads have started
+        readings = [free_cores(fresh=True) for _ in range(10)]
+    finally:
+        done.set()
+        worker.join()
+        busy.kill()
+        busy.wait()
+        torch.set_num_threads(n_threads)
+    assert 1 <= max(readings) <= usable - 1, readings
 
 
 @pytest.mark.parametrize("max_iter", ["many", 0, 1.5])
